@@ -1,0 +1,109 @@
+//! Command-line interface (clap derive). Doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  check failed: generated files are out of date, or a spec is invalid
+  2  usage error, or the tool could not run (unreadable files, broken templates)";
+
+/// Compile one typed spec per environment into docker-compose and every other
+/// deployment artifact of the Future stack, consistently.
+#[derive(Debug, Parser)]
+#[command(name = "futurestack", version, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    /// Run as if started in DIR (the project root).
+    #[arg(
+        short = 'C',
+        long = "directory",
+        global = true,
+        value_name = "DIR",
+        default_value = "."
+    )]
+    pub directory: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the generated files of every environment to `golden/<env>/`.
+    #[command(
+        after_help = "Examples:\n  futurestack generate\n  futurestack generate --env prod\n  futurestack generate environments/prod.yaml --out build"
+    )]
+    Generate(GenerateArgs),
+    /// Fail (exit 1) when generated files on disk are missing, stale or orphaned.
+    #[command(
+        after_help = "Examples:\n  futurestack check            # in CI\n  futurestack check --env prod"
+    )]
+    Check(OutputArgs),
+    /// Show how generated files on disk differ from what the specs generate (exit 0).
+    #[command(after_help = "Examples:\n  futurestack diff\n  futurestack diff --env staging")]
+    Diff(OutputArgs),
+    /// Check specs without generating anything.
+    #[command(
+        after_help = "Examples:\n  futurestack validate\n  futurestack validate environments/prod.yaml"
+    )]
+    Validate(ValidateArgs),
+    /// Write the JSON Schema of the spec (for editors) to `schema/futurestack.schema.json`.
+    #[command(after_help = "Examples:\n  futurestack schema\n  futurestack schema --stdout")]
+    Schema(SchemaArgs),
+}
+
+/// Which specs to work on.
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// Spec files to use instead of every `*.yaml` in the environments folder.
+    #[arg(value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+
+    /// Only this environment (the spec's file name without `.yaml`); repeatable.
+    #[arg(long = "env", value_name = "NAME")]
+    pub envs: Vec<String>,
+
+    /// Folder holding the environment specs.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+
+    /// Output folder; each environment gets `<DIR>/<env>/`.
+    #[arg(long, value_name = "DIR", default_value = "golden")]
+    pub out: PathBuf,
+
+    /// Folder of templates overriding the built-in ones, file by file
+    /// (same relative paths as `templates/` in the source tree).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the schema instead of writing it.
+    #[arg(long)]
+    pub stdout: bool,
+
+    /// Fail (exit 1) if the committed schema is not what the types generate.
+    #[arg(long, conflicts_with = "stdout")]
+    pub check: bool,
+}

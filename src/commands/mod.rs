@@ -1,0 +1,81 @@
+//! One module per subcommand. Commands are the outer layer: they read and write
+//! files and print; the work itself happens in the pure pipeline.
+
+pub mod check;
+pub mod diff;
+pub mod generate;
+pub mod schema;
+pub mod validate;
+
+use std::path::Path;
+
+use crate::cli::{OutputArgs, SpecArgs};
+use crate::error::{Error, render_diagnostics};
+use crate::output::{self, Change, Plan};
+use crate::project::{self, Project, Selection};
+use crate::render::Templates;
+use crate::run::Console;
+
+pub(crate) fn selection(root: &Path, args: &SpecArgs) -> Selection {
+    Selection {
+        root: root.to_path_buf(),
+        environments: args.environments.clone(),
+        specs: args.specs.clone(),
+        envs: args.envs.clone(),
+    }
+}
+
+/// Prints warnings (errors never get here: they stop the command).
+pub(crate) fn print_warnings(project: &Project, console: &mut Console) {
+    if !project.warnings.is_empty() {
+        let text = render_diagnostics(&project.warnings, &project.sources, console.style);
+        let _ = console.err.write_all(text.as_bytes());
+    }
+}
+
+/// Loads and renders the selection, and compares the result with the disk.
+pub(crate) fn plan_and_compare(
+    root: &Path,
+    args: &OutputArgs,
+    console: &mut Console,
+) -> Result<(Plan, Vec<Change>), Error> {
+    let templates = match &args.templates {
+        Some(dir) => Templates::with_overrides_from(&root.join(dir))?,
+        None => Templates::default(),
+    };
+    let project = project::load_project(&selection(root, &args.specs))?;
+    print_warnings(&project, console);
+    let envs = project::render_project(&project, &templates)?;
+    let plan = Plan {
+        root: root.to_path_buf(),
+        out: args.out.clone(),
+        envs,
+        complete: project.complete,
+    };
+    let changes = output::compare(&plan)?;
+    Ok((plan, changes))
+}
+
+/// The command that regenerates what `args` selects.
+pub(crate) fn fix_command(args: &OutputArgs) -> String {
+    let mut cmd = String::from("futurestack generate");
+    for spec in &args.specs.specs {
+        cmd.push_str(&format!(" {}", spec.display()));
+    }
+    for env in &args.specs.envs {
+        cmd.push_str(&format!(" --env {env}"));
+    }
+    if args.specs.environments != Path::new("environments") {
+        cmd.push_str(&format!(
+            " --environments {}",
+            args.specs.environments.display()
+        ));
+    }
+    if args.out != Path::new("golden") {
+        cmd.push_str(&format!(" --out {}", args.out.display()));
+    }
+    if let Some(t) = &args.templates {
+        cmd.push_str(&format!(" --templates {}", t.display()));
+    }
+    cmd
+}

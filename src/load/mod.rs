@@ -1,0 +1,453 @@
+//! Load: read a spec and the bases it `extends`, merge them, and keep the position
+//! of every value so later stages can point at the file and line it came from.
+//!
+//! The loader reads files only through [`ReadSource`], so the core stays free of
+//! I/O: the command line passes the file system, tests pass a map.
+
+mod merge;
+pub mod yaml;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Diagnostic, Origin};
+pub use merge::merge;
+pub use yaml::{Key, Node, Value};
+
+/// Reads spec files. Implemented by the file system in the CLI and by maps in tests.
+pub trait ReadSource {
+    fn read(&self, path: &Path) -> io::Result<String>;
+}
+
+/// The texts of every file read, by the path shown to users, for diagnostic snippets.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    files: BTreeMap<Arc<str>, Arc<str>>,
+}
+
+impl Sources {
+    pub fn insert(&mut self, file: Arc<str>, text: Arc<str>) {
+        self.files.insert(file, text);
+    }
+
+    pub fn text(&self, file: &str) -> Option<&str> {
+        self.files.get(file).map(|t| t.as_ref())
+    }
+
+    pub fn extend(&mut self, other: Sources) {
+        self.files.extend(other.files);
+    }
+}
+
+/// A spec after its overlay chain was merged.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Environment name: the file name without `.yaml`.
+    pub env: String,
+    /// The environment's own file, as shown to users (`environments/prod.yaml`).
+    pub file: Arc<str>,
+    /// The files it extends, nearest first.
+    pub bases: Vec<Arc<str>>,
+    /// `abstract: true`: a base, not an environment.
+    pub is_abstract: bool,
+    /// The merged document, without `extends` and `abstract`, with nulls removed.
+    pub tree: Node,
+}
+
+/// Loads the spec at `path` (shown to users as `display`), following `extends`.
+pub fn load(
+    path: &Path,
+    display: &str,
+    reader: &dyn ReadSource,
+    sources: &mut Sources,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let env = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let mut chain = Vec::new();
+    let (tree, is_abstract) =
+        load_chain(path, Arc::from(display), None, reader, sources, &mut chain)?;
+    let file = chain.remove(0);
+    Ok(Loaded {
+        env,
+        file,
+        bases: chain,
+        is_abstract,
+        tree,
+    })
+}
+
+/// Loads one file and, recursively, what it extends. `chain` collects the files
+/// visited (for cycle detection and the banner).
+fn load_chain(
+    path: &Path,
+    display: Arc<str>,
+    referenced_from: Option<Origin>,
+    reader: &dyn ReadSource,
+    sources: &mut Sources,
+    chain: &mut Vec<Arc<str>>,
+) -> Result<(Node, bool), Vec<Diagnostic>> {
+    if chain.contains(&display) {
+        let cycle: Vec<String> = chain
+            .iter()
+            .chain([&display])
+            .map(|f| format!("`{f}`"))
+            .collect();
+        return Err(vec![
+            Diagnostic::error(
+                "FS002",
+                format!("`extends` forms a cycle: {}", cycle.join(" -> ")),
+            )
+            .at_opt(referenced_from)
+            .with_help("remove `extends` from one of these files"),
+        ]);
+    }
+    chain.push(display.clone());
+    let text = reader.read(path).map_err(|err| {
+        let diag = match referenced_from.clone() {
+            Some(origin) => Diagnostic::error(
+                "FS002",
+                format!("cannot read `{display}`, named by `extends`: {err}"),
+            )
+            .at(origin)
+            .with_help("`extends` is a path relative to the file that says it"),
+            None => Diagnostic::error("FS002", format!("cannot read `{display}`: {err}")),
+        };
+        vec![diag]
+    })?;
+    let text: Arc<str> = Arc::from(text);
+    sources.insert(display.clone(), text.clone());
+    let mut node = yaml::parse(&display, &text).map_err(|d| vec![d])?;
+    let Value::Map(entries) = &mut node.value else {
+        let found = describe(&node.value);
+        return Err(vec![
+            Diagnostic::error(
+                "FS004",
+                format!("a spec must be a mapping of keys to values, found {found}"),
+            )
+            .at(node.origin.clone())
+            .with_help("start the file with `stack: <name>` and the other top-level keys"),
+        ]);
+    };
+    let extends = take_key(entries, "extends");
+    let is_abstract = match take_key(entries, "abstract") {
+        None => false,
+        Some((
+            _,
+            Node {
+                value: Value::Bool(b),
+                ..
+            },
+        )) => b,
+        Some((
+            _,
+            Node {
+                value: Value::Null, ..
+            },
+        )) => false,
+        Some((_, other)) => {
+            return Err(vec![
+                Diagnostic::error(
+                    "FS004",
+                    format!(
+                        "`abstract` must be a boolean, found {}",
+                        describe(&other.value)
+                    ),
+                )
+                .at(other.origin)
+                .with_help("write `abstract: true` for a base that only other specs extend"),
+            ]);
+        }
+    };
+    let node = match extends {
+        None
+        | Some((
+            _,
+            Node {
+                value: Value::Null, ..
+            },
+        )) => node,
+        Some((
+            _,
+            Node {
+                value: Value::Str(rel),
+                origin,
+            },
+        )) => {
+            let base_path = normalize(&path.parent().unwrap_or(Path::new("")).join(&rel));
+            let base_display = display_join(&display, &rel);
+            let (base, _base_abstract) = load_chain(
+                &base_path,
+                base_display,
+                Some(origin),
+                reader,
+                sources,
+                chain,
+            )?;
+            merge(base, node)
+        }
+        Some((_, other)) => {
+            return Err(vec![
+                Diagnostic::error(
+                    "FS004",
+                    format!(
+                        "`extends` must be a file path, found {}",
+                        describe(&other.value)
+                    ),
+                )
+                .at(other.origin)
+                .with_help("write `extends: base.yaml` (relative to this file)"),
+            ]);
+        }
+    };
+    Ok((strip_nulls(node), is_abstract))
+}
+
+fn take_key(entries: &mut Vec<(Key, Node)>, name: &str) -> Option<(Key, Node)> {
+    let idx = entries.iter().position(|(k, _)| k.name == name)?;
+    Some(entries.remove(idx))
+}
+
+/// Short description of a value's type for messages.
+pub fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::Str(_) => "a string",
+        Value::Seq(_) => "a list",
+        Value::Map(_) => "a mapping",
+    }
+}
+
+/// Removes keys whose value is null: in a spec, `key: null` means "not set".
+fn strip_nulls(mut node: Node) -> Node {
+    match &mut node.value {
+        Value::Map(entries) => {
+            let taken = std::mem::take(entries);
+            *entries = taken
+                .into_iter()
+                .filter(|(_, v)| v.value != Value::Null)
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect();
+        }
+        Value::Seq(items) => {
+            let taken = std::mem::take(items);
+            *items = taken.into_iter().map(strip_nulls).collect();
+        }
+        _ => {}
+    }
+    node
+}
+
+/// Lexically resolves `.` and `..` so the same file always has the same name.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for comp in path.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn display_join(display: &str, rel: &str) -> Arc<str> {
+    let parent = Path::new(display).parent().unwrap_or(Path::new(""));
+    let joined = normalize(&parent.join(rel));
+    Arc::from(joined.to_string_lossy().replace('\\', "/"))
+}
+
+/// Positions of every value of a merged tree, by JSON pointer (`/services/mysql/image`).
+#[derive(Debug, Default, Clone)]
+pub struct SpanIndex {
+    values: HashMap<String, Origin>,
+    keys: HashMap<String, Origin>,
+}
+
+impl SpanIndex {
+    /// Where the value at `pointer` was written.
+    pub fn value(&self, pointer: &str) -> Option<Origin> {
+        self.values.get(pointer).cloned()
+    }
+
+    /// Where the key of the value at `pointer` was written (falls back to the value).
+    pub fn key(&self, pointer: &str) -> Option<Origin> {
+        self.keys
+            .get(pointer)
+            .cloned()
+            .or_else(|| self.value(pointer))
+    }
+
+    /// Best position for `pointer`: itself, else its nearest ancestor that has one.
+    pub fn nearest(&self, pointer: &str) -> Option<Origin> {
+        let mut p = pointer;
+        loop {
+            if let Some(o) = self.values.get(p) {
+                return Some(o.clone());
+            }
+            match p.rfind('/') {
+                Some(idx) => p = &p[..idx],
+                None => return None,
+            }
+        }
+    }
+}
+
+/// Escapes one JSON pointer segment.
+pub fn pointer_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Builds a JSON pointer from plain segments.
+pub fn pointer(segments: &[&str]) -> String {
+    segments
+        .iter()
+        .map(|s| format!("/{}", pointer_segment(s)))
+        .collect()
+}
+
+/// Converts a merged tree to JSON (for schema validation and typed deserialization)
+/// and records where each value came from.
+pub fn to_json(node: &Node) -> (serde_json::Value, SpanIndex) {
+    let mut index = SpanIndex::default();
+    let value = to_json_at(node, String::new(), &mut index);
+    (value, index)
+}
+
+fn to_json_at(node: &Node, at: String, index: &mut SpanIndex) -> serde_json::Value {
+    use serde_json::Value as J;
+    let value = match &node.value {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
+        Value::Str(s) => J::String(s.clone()),
+        Value::Seq(items) => J::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| to_json_at(item, format!("{at}/{i}"), index))
+                .collect(),
+        ),
+        Value::Map(entries) => {
+            let mut map = serde_json::Map::new();
+            for (key, value) in entries {
+                let child = format!("{at}/{}", pointer_segment(&key.name));
+                index.keys.insert(child.clone(), key.origin.clone());
+                map.insert(key.name.clone(), to_json_at(value, child, index));
+            }
+            J::Object(map)
+        }
+    };
+    index.values.insert(at, node.origin.clone());
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct MapReader(BTreeMap<PathBuf, String>);
+
+    impl ReadSource for MapReader {
+        fn read(&self, path: &Path) -> io::Result<String> {
+            self.0
+                .get(path)
+                .cloned()
+                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+        }
+    }
+
+    fn reader(files: &[(&str, &str)]) -> MapReader {
+        MapReader(
+            files
+                .iter()
+                .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn overlay_merges_maps_replaces_scalars_and_lists_and_null_removes() {
+        let r = reader(&[
+            (
+                "envs/base.yaml",
+                "abstract: true\nstack: s\na: {x: 1, y: [1, 2], z: 3}\nb: keep\n",
+            ),
+            (
+                "envs/prod.yaml",
+                "extends: base.yaml\na: {x: 2, y: [9], z: null, w: new}\n",
+            ),
+        ]);
+        let mut sources = Sources::default();
+        let loaded = load(
+            Path::new("envs/prod.yaml"),
+            "envs/prod.yaml",
+            &r,
+            &mut sources,
+        )
+        .unwrap();
+        assert_eq!(loaded.env, "prod");
+        assert!(!loaded.is_abstract, "abstract must not be inherited");
+        assert_eq!(&*loaded.bases[0], "envs/base.yaml");
+        let (json, index) = to_json(&loaded.tree);
+        assert_eq!(
+            json,
+            serde_json::json!({"stack": "s", "a": {"x": 2, "y": [9], "w": "new"}, "b": "keep"})
+        );
+        // Values remember the file they came from.
+        assert_eq!(&*index.value("/a/x").unwrap().file, "envs/prod.yaml");
+        assert_eq!(&*index.value("/b").unwrap().file, "envs/base.yaml");
+        assert_eq!(index.key("/a/w").unwrap().line, 2);
+    }
+
+    #[test]
+    fn extends_cycle_is_reported() {
+        let r = reader(&[
+            ("a.yaml", "extends: b.yaml\n"),
+            ("b.yaml", "extends: a.yaml\n"),
+        ]);
+        let err = load(Path::new("a.yaml"), "a.yaml", &r, &mut Sources::default()).unwrap_err();
+        assert_eq!(err[0].code, "FS002");
+        assert!(err[0].message.contains("cycle"), "{}", err[0].message);
+        assert_eq!(err[0].origin.as_ref().unwrap().file.as_ref(), "b.yaml");
+    }
+
+    #[test]
+    fn missing_base_points_at_extends() {
+        let r = reader(&[("a.yaml", "stack: s\nextends: nope.yaml\n")]);
+        let err = load(Path::new("a.yaml"), "a.yaml", &r, &mut Sources::default()).unwrap_err();
+        assert_eq!(err[0].code, "FS002");
+        assert_eq!(err[0].origin.as_ref().unwrap().line, 2);
+    }
+
+    #[test]
+    fn normalizes_paths() {
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.yaml")),
+            PathBuf::from("a/c.yaml")
+        );
+        assert_eq!(
+            &*display_join("environments/prod.yaml", "../shared/base.yaml"),
+            "shared/base.yaml"
+        );
+    }
+
+    #[test]
+    fn pointers_escape_segments() {
+        assert_eq!(pointer(&["services", "a/b", "x~y"]), "/services/a~1b/x~0y");
+    }
+}

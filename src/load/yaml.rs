@@ -1,0 +1,276 @@
+//! YAML text → a tree of [`Node`]s that remember where each value came from.
+//!
+//! This is the only module that talks to the YAML parser (serde-saphyr), so
+//! swapping the parser touches nothing else.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Location, Spanned};
+
+use crate::error::{Diagnostic, Origin};
+
+/// A YAML value together with the place in a source file it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub origin: Origin,
+}
+
+/// The shape of a YAML value after parsing (YAML 1.2 core schema).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Keys in document order; keys are always strings in a spec.
+    Map(Vec<(Key, Node)>),
+}
+
+/// A mapping key with its own position (diagnostics about unknown keys point here).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub name: String,
+    pub origin: Origin,
+}
+
+/// Parses one YAML document. `file` is the path shown in diagnostics.
+pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
+    let raw: Spanned<RawValue> = serde_saphyr::from_str(text).map_err(|err| {
+        let origin = err
+            .location()
+            .map(|loc| origin_of(file, text, &loc))
+            .unwrap_or_else(|| Origin::start_of(file.clone()));
+        let message = first_line(&err.without_snippet().to_string());
+        Diagnostic::error("FS001", format!("invalid YAML: {message}"))
+            .at(origin)
+            .with_help("fix the YAML syntax at the marked position (indentation, quotes, `key: value` pairs)")
+    })?;
+    Ok(convert(file, text, raw))
+}
+
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or("").trim();
+    // serde-saphyr appends " at line X column Y"; the origin already says where.
+    let line = match line.find(" at line ") {
+        Some(idx) => &line[..idx],
+        None => line,
+    };
+    let mut chars = line.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => "unexpected input".to_owned(),
+    }
+}
+
+fn convert(file: &Arc<str>, text: &str, raw: Spanned<RawValue>) -> Node {
+    let origin = origin_of(file, text, &raw.referenced);
+    let value = match raw.value {
+        RawValue::Null => Value::Null,
+        RawValue::Bool(b) => Value::Bool(b),
+        RawValue::Int(i) => Value::Int(i),
+        RawValue::Float(f) => Value::Float(f),
+        RawValue::Str(s) => Value::Str(s),
+        RawValue::Seq(items) => Value::Seq(
+            items
+                .into_iter()
+                .map(|item| convert(file, text, item))
+                .collect(),
+        ),
+        RawValue::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(key, value)| {
+                    let key = Key {
+                        origin: origin_of(file, text, &key.referenced),
+                        name: key.value,
+                    };
+                    (key, convert(file, text, value))
+                })
+                .collect(),
+        ),
+    };
+    Node { value, origin }
+}
+
+/// Converts a parser location (1-based line and character column) to an [`Origin`]
+/// with a byte offset into `text`, so snippets can point at the exact token.
+fn origin_of(file: &Arc<str>, text: &str, loc: &Location) -> Origin {
+    let line = loc.line().max(1) as usize;
+    let column = loc.column().max(1) as usize;
+    let offset = loc
+        .span()
+        .byte_offset()
+        .map(|o| o as usize)
+        .unwrap_or_else(|| byte_offset_of(text, line, column));
+    let len = loc.span().byte_len().map(|l| l as usize).unwrap_or(0);
+    Origin {
+        file: file.clone(),
+        line: line as u32,
+        column: column as u32,
+        offset: offset.min(text.len()),
+        len,
+    }
+}
+
+fn byte_offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let rest = &text[line_start.min(text.len())..];
+    line_start
+        + rest
+            .char_indices()
+            .nth(column - 1)
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len())
+}
+
+/// What the parser hands us before positions are attached to every node.
+enum RawValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<RawValue>>),
+    Map(Vec<(Spanned<String>, Spanned<RawValue>)>),
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_none<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
+        RawValue::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
+        Ok(RawValue::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+        Ok(RawValue::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawValue, E> {
+        i64::try_from(v)
+            .map(RawValue::Int)
+            .map_err(|_| E::custom(format!("integer {v} is too large")))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawValue, E> {
+        i64::try_from(v)
+            .map(RawValue::Int)
+            .map_err(|_| E::custom(format!("integer {v} is too large")))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawValue, E> {
+        i64::try_from(v)
+            .map(RawValue::Int)
+            .map_err(|_| E::custom(format!("integer {v} is too large")))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+        Ok(RawValue::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<RawValue>>()? {
+            items.push(item);
+        }
+        Ok(RawValue::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            let value = map.next_value::<Spanned<RawValue>>()?;
+            entries.push((key, value));
+        }
+        Ok(RawValue::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> Arc<str> {
+        Arc::from("spec.yaml")
+    }
+
+    #[test]
+    fn remembers_line_and_column_of_values_and_keys() {
+        let text = "a: 1\nb:\n  c: [x, 2.5]\n  d: ~\n";
+        let node = parse(&file(), text).unwrap();
+        let Value::Map(entries) = &node.value else {
+            panic!("not a map")
+        };
+        assert_eq!(entries[1].0.name, "b");
+        assert_eq!(
+            (entries[1].0.origin.line, entries[1].0.origin.column),
+            (2, 1)
+        );
+        let Value::Map(inner) = &entries[1].1.value else {
+            panic!("not a map")
+        };
+        assert_eq!((inner[0].0.origin.line, inner[0].0.origin.column), (3, 3));
+        let Value::Seq(items) = &inner[0].1.value else {
+            panic!("not a seq")
+        };
+        assert_eq!(items[0].value, Value::Str("x".into()));
+        assert_eq!(items[1].value, Value::Float(2.5));
+        assert_eq!((items[1].origin.line, items[1].origin.column), (3, 10));
+        assert_eq!(
+            &text[items[1].origin.offset..items[1].origin.offset + 3],
+            "2.5"
+        );
+        assert_eq!(inner[1].1.value, Value::Null);
+    }
+
+    #[test]
+    fn syntax_error_has_position_and_help() {
+        let err = parse(&file(), "a: 1\nb: [1, 2\n").unwrap_err();
+        assert_eq!(err.code, "FS001");
+        let origin = err.origin.unwrap();
+        assert!(origin.line >= 2, "{origin:?}");
+        assert!(err.help.is_some());
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected() {
+        let err = parse(&file(), "a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.code, "FS001");
+        assert!(err.message.contains("duplicate"), "{}", err.message);
+        assert_eq!(err.origin.unwrap().line, 2);
+    }
+
+    #[test]
+    fn non_string_keys_are_rejected() {
+        // `[1]: x` has a sequence as key, which no spec field accepts.
+        assert!(parse(&file(), "[1]: x\n").is_err());
+    }
+}

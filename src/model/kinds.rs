@@ -1,0 +1,177 @@
+//! What futurestack knows about each kind of service: pinned default images, usual
+//! ports, where data lives, default limits, the secrets a kind needs, its health
+//! check, and the connection settings it gives to the services that use it.
+
+use crate::spec::Kind;
+
+/// Built-in knowledge about one kind.
+#[derive(Debug, Clone, Copy)]
+pub struct KindInfo {
+    /// Pinned image used when the spec gives none (`None`: the spec must give one).
+    pub default_image: Option<&'static str>,
+    /// Usual ports, `(name, container port)`; the first is the main one.
+    pub ports: &'static [(&'static str, u16)],
+    /// Where the `data` volume is mounted.
+    pub data_mount: Option<&'static str>,
+    /// Default CPU limit in cores.
+    pub cpus: f64,
+    /// Default memory limit in MiB.
+    pub memory_mib: u64,
+    /// Secret roles the kind cannot start without.
+    pub secret_roles: &'static [&'static str],
+    /// Fields of a service only this kind understands.
+    pub fields: &'static [&'static str],
+}
+
+/// Fields that only some kinds understand, for the "not valid for this kind" rule.
+pub const KIND_SPECIFIC_FIELDS: &[&str] = &[
+    "engine",
+    "hostname",
+    "health_path",
+    "metrics_path",
+    "database",
+    "user",
+    "heap",
+    "security",
+];
+
+pub fn info(kind: Kind) -> KindInfo {
+    match kind {
+        Kind::App => KindInfo {
+            default_image: None,
+            ports: &[("http", 8000)],
+            data_mount: Some("/app/data"),
+            cpus: 1.0,
+            memory_mib: 1024,
+            secret_roles: &[],
+            fields: &["health_path", "metrics_path"],
+        },
+        Kind::Mysql => KindInfo {
+            default_image: Some("mysql:8.0.40"),
+            ports: &[("mysql", 3306)],
+            data_mount: Some("/var/lib/mysql"),
+            cpus: 1.0,
+            memory_mib: 1024,
+            secret_roles: &["root_password", "password"],
+            fields: &["database", "user"],
+        },
+        Kind::Postgres => KindInfo {
+            default_image: Some("postgres:14.15"),
+            ports: &[("postgres", 5432)],
+            data_mount: Some("/var/lib/postgresql/data"),
+            cpus: 1.0,
+            memory_mib: 1024,
+            secret_roles: &["password"],
+            fields: &["database", "user"],
+        },
+        Kind::Redis => KindInfo {
+            default_image: Some("redis:7.4.2-alpine"),
+            ports: &[("redis", 6379)],
+            data_mount: Some("/data"),
+            cpus: 0.5,
+            memory_mib: 512,
+            secret_roles: &["password"],
+            fields: &[],
+        },
+        Kind::Elasticsearch => KindInfo {
+            default_image: Some("elasticsearch:8.15.5"),
+            ports: &[("http", 9200)],
+            data_mount: Some("/usr/share/elasticsearch/data"),
+            cpus: 1.0,
+            memory_mib: 2048,
+            secret_roles: &["password"],
+            fields: &["heap", "security"],
+        },
+        Kind::Neo4j => KindInfo {
+            default_image: Some("neo4j:5.26.0"),
+            ports: &[("bolt", 7687), ("http", 7474)],
+            data_mount: Some("/data"),
+            cpus: 1.0,
+            memory_mib: 2048,
+            secret_roles: &["auth"],
+            fields: &[],
+        },
+        Kind::Weaviate => KindInfo {
+            default_image: Some("semitechnologies/weaviate:1.27.6"),
+            ports: &[("http", 8080)],
+            data_mount: Some("/var/lib/weaviate"),
+            cpus: 1.0,
+            memory_mib: 2048,
+            secret_roles: &[],
+            fields: &[],
+        },
+        Kind::External => KindInfo {
+            default_image: None,
+            ports: &[],
+            data_mount: None,
+            cpus: 0.0,
+            memory_mib: 0,
+            secret_roles: &[],
+            fields: &["engine", "hostname"],
+        },
+    }
+}
+
+/// The container port a kind usually has under `name`.
+pub fn default_port(kind: Kind, name: &str) -> Option<u16> {
+    info(kind)
+        .ports
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
+}
+
+/// Path where a secret is mounted in a container.
+pub fn secret_path(secret: &str) -> String {
+    format!("/run/secrets/{secret}")
+}
+
+/// The health check command of a container (`CMD-SHELL` form), if the kind has one.
+/// `port` is the main container port; `secret` looks up a role's secret name.
+pub fn healthcheck(
+    kind: Kind,
+    port: u16,
+    health_path: &str,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let secret_file = |role: &str| secret(role).map(|s| secret_path(&s));
+    match kind {
+        Kind::App => Some(format!(
+            "python -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{health_path}', timeout=3)\""
+        )),
+        Kind::Mysql => Some(format!(
+            "mysqladmin ping --host=127.0.0.1 --port={port} --silent"
+        )),
+        Kind::Postgres => Some(format!(
+            "pg_isready --host=127.0.0.1 --port={port} --username=\"$POSTGRES_USER\" --dbname=\"$POSTGRES_DB\""
+        )),
+        Kind::Redis => Some(match secret_file("password") {
+            Some(file) => {
+                format!("REDISCLI_AUTH=\"$(cat {file})\" redis-cli -p {port} ping | grep -q PONG")
+            }
+            None => format!("redis-cli -p {port} ping | grep -q PONG"),
+        }),
+        Kind::Elasticsearch => Some(match secret_file("password") {
+            Some(file) => format!(
+                "curl -fsS -u \"elastic:$(cat {file})\" 'http://127.0.0.1:{port}/_cluster/health?wait_for_status=yellow&timeout=5s' >/dev/null"
+            ),
+            None => format!(
+                "curl -fsS 'http://127.0.0.1:{port}/_cluster/health?wait_for_status=yellow&timeout=5s' >/dev/null"
+            ),
+        }),
+        Kind::Neo4j => Some("wget -q --spider http://127.0.0.1:7474 || exit 1".to_owned()),
+        Kind::Weaviate => Some(format!(
+            "wget -q --spider http://127.0.0.1:{port}/v1/.well-known/ready || exit 1"
+        )),
+        Kind::External => None,
+    }
+}
+
+/// How long a kind may take to start before failed health checks count.
+pub fn start_period_seconds(kind: Kind) -> u32 {
+    match kind {
+        Kind::Elasticsearch | Kind::Neo4j => 90,
+        Kind::Mysql | Kind::Postgres | Kind::Weaviate => 30,
+        Kind::App | Kind::Redis | Kind::External => 10,
+    }
+}

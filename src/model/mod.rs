@@ -1,0 +1,705 @@
+//! Model: the resolved stack. Every default is applied here (per service kind), so
+//! targets only read facts and never decide them: one port, one name, one network
+//! shows up the same way in every artifact.
+//!
+//! Building the model never fails: references that do not resolve are skipped here
+//! and reported by `validate`, so all problems can be reported at once.
+
+pub mod kinds;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::spec::{ByteSize, Host, Kind, Logging, Restart, ServiceClass, Spec, Tier};
+
+/// A resolved environment.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    /// Stack name from the spec.
+    pub name: String,
+    /// Environment name (the spec's file name).
+    pub env: String,
+    /// Compose project name: `<stack>-<env>`.
+    pub project: String,
+    pub tier: Tier,
+    /// The environment's spec file and the files it extends (nearest first), as shown to users.
+    pub file: Arc<str>,
+    pub bases: Vec<Arc<str>>,
+    pub host: Host,
+    pub networks: Vec<Network>,
+    /// Every service, sorted by name, external ones included.
+    pub services: Vec<Service>,
+    /// Secrets that some service receives, sorted by name.
+    pub secrets: Vec<Secret>,
+    /// Named volumes, sorted by name.
+    pub volumes: Vec<Volume>,
+    pub logging: Logging,
+}
+
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The name services use in the spec (and the compose file).
+    pub key: String,
+    pub description: Option<String>,
+    /// Existing Docker network joined instead of created.
+    pub external: Option<String>,
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    /// The kind written in the spec.
+    pub kind: Kind,
+    /// What the service is: the kind, or for `external` services their `engine`.
+    pub engine: Kind,
+    pub external: bool,
+    pub description: Option<String>,
+    /// Image with tag; `None` for external services.
+    pub image: Option<String>,
+    /// Host name other containers reach it by.
+    pub address: String,
+    pub group: Option<String>,
+    /// Sorted by name.
+    pub ports: Vec<Port>,
+    /// Networks joined, sorted.
+    pub networks: Vec<String>,
+    /// Whether `networks` was written in the spec (else it was derived).
+    pub networks_explicit: bool,
+    /// Services used, as written (unknown names dropped).
+    pub uses: Vec<String>,
+    /// Services to wait for before starting (used, non-external), with whether to
+    /// wait for them to be healthy.
+    pub depends_on: Vec<Dependency>,
+    /// Environment, sorted by name.
+    pub env: BTreeMap<String, String>,
+    /// Secrets mounted under `/run/secrets/`, sorted.
+    pub secrets: Vec<String>,
+    /// The service's own secrets by role (`password: mysql-password`), as in the spec.
+    pub secret_roles: BTreeMap<String, String>,
+    pub healthcheck: Option<Healthcheck>,
+    pub command: Option<Vec<String>>,
+    pub cpus: f64,
+    pub memory: ByteSize,
+    /// Sorted by volume name.
+    pub volumes: Vec<Mount>,
+    pub restart: Restart,
+    /// For apps: HTTP paths of the health check and the metrics endpoint.
+    pub health_path: Option<String>,
+    pub metrics_path: Option<String>,
+    /// Elasticsearch heap.
+    pub heap: Option<ByteSize>,
+    /// Elasticsearch security.
+    pub security: bool,
+}
+
+impl Service {
+    /// The main port: the kind's first usual port if present, else the first by name.
+    pub fn main_port(&self) -> Option<&Port> {
+        kinds::info(self.engine)
+            .ports
+            .first()
+            .and_then(|(name, _)| self.ports.iter().find(|p| p.name == *name))
+            .or_else(|| self.ports.first())
+    }
+
+    pub fn port(&self, name: &str) -> Option<&Port> {
+        self.ports.iter().find(|p| p.name == name)
+    }
+
+    pub fn class(&self) -> Option<ServiceClass> {
+        match self.kind {
+            Kind::App => Some(ServiceClass::Apps),
+            Kind::External => None,
+            _ => Some(ServiceClass::Data),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    pub name: String,
+    pub container: u16,
+    /// Host port, when published.
+    pub host: Option<u16>,
+    /// Published on all interfaces rather than 127.0.0.1.
+    pub public: bool,
+}
+
+impl Port {
+    /// The address the port is published on.
+    pub fn host_ip(&self) -> &'static str {
+        if self.public { "0.0.0.0" } else { "127.0.0.1" }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub service: String,
+    pub healthy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Healthcheck {
+    /// Shell command (`CMD-SHELL`).
+    pub command: String,
+    pub interval_s: u32,
+    pub timeout_s: u32,
+    pub retries: u32,
+    pub start_period_s: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mount {
+    /// Stack-level volume name (`<service>-<volume>`).
+    pub volume: String,
+    pub target: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Volume {
+    pub name: String,
+    pub service: String,
+    pub size: Option<ByteSize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Secret {
+    pub name: String,
+    /// Environment variable holding the value at deploy time.
+    pub env: String,
+    pub description: Option<String>,
+    /// Services that receive it, sorted.
+    pub used_by: Vec<String>,
+}
+
+/// The secret role a client of `kind` needs to connect.
+pub fn client_secret_role(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Mysql | Kind::Postgres | Kind::Redis | Kind::Elasticsearch => Some("password"),
+        Kind::Neo4j => Some("auth"),
+        Kind::Weaviate => Some("api_key"),
+        Kind::App | Kind::External => None,
+    }
+}
+
+/// `ai-recommend` → `AI_RECOMMEND`.
+pub fn env_name(service: &str) -> String {
+    service
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Builds the resolved stack of environment `env` from a merged spec.
+pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> Stack {
+    let networks: Vec<Network> = spec
+        .networks
+        .iter()
+        .map(|(key, n)| Network {
+            key: key.clone(),
+            description: n.description.clone(),
+            external: n.external.clone(),
+            internal: n.internal,
+        })
+        .collect();
+
+    // Pass 1: each service on its own (ports, image, networks before `uses`).
+    let mut services: Vec<Service> = spec
+        .services
+        .iter()
+        .map(|(name, s)| resolve_service(spec, name, s))
+        .collect();
+
+    // Pass 2: `uses` adds networks (when derived), dependencies, env and secrets.
+    let snapshot: BTreeMap<String, Service> = services
+        .iter()
+        .map(|s| (s.name.clone(), s.clone()))
+        .collect();
+    for service in &mut services {
+        let spec_service = &spec.services[&service.name];
+        for used_name in &spec_service.uses {
+            let Some(used) = snapshot.get(used_name) else {
+                continue;
+            };
+            if used_name == &service.name {
+                continue;
+            }
+            service.uses.push(used_name.clone());
+            if !service.networks_explicit
+                && !service.networks.iter().any(|n| used.networks.contains(n))
+            {
+                if let Some(first) = used.networks.first() {
+                    service.networks.push(first.clone());
+                    service.networks.sort();
+                }
+            }
+            if !used.external {
+                service.depends_on.push(Dependency {
+                    service: used.name.clone(),
+                    healthy: used.healthcheck.is_some(),
+                });
+            }
+            for (key, value) in connection_env(used) {
+                service.env.entry(key).or_insert(value);
+            }
+            if let Some(secret) =
+                client_secret_role(used.engine).and_then(|role| used.secret_roles.get(role))
+            {
+                if !service.secrets.contains(secret) {
+                    service.secrets.push(secret.clone());
+                }
+            }
+        }
+        service.depends_on.sort_by(|a, b| a.service.cmp(&b.service));
+        service.depends_on.dedup();
+        service.secrets.sort();
+        service.secrets.dedup();
+    }
+
+    let secrets = spec
+        .secrets
+        .iter()
+        .filter_map(|(name, s)| {
+            let used_by: Vec<String> = services
+                .iter()
+                .filter(|svc| !svc.external && svc.secrets.contains(name))
+                .map(|svc| svc.name.clone())
+                .collect();
+            (!used_by.is_empty()).then(|| Secret {
+                name: name.clone(),
+                env: s.env.clone(),
+                description: s.description.clone(),
+                used_by,
+            })
+        })
+        .collect();
+
+    let mut volumes: Vec<Volume> = services
+        .iter()
+        .filter(|s| !s.external)
+        .flat_map(|s| {
+            s.volumes.iter().map(move |m| Volume {
+                name: m.volume.clone(),
+                service: s.name.clone(),
+                size: volume_size(spec, s, &m.volume),
+            })
+        })
+        .collect();
+    volumes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    Stack {
+        name: spec.stack.clone(),
+        env: env.to_owned(),
+        project: format!("{}-{}", spec.stack, env),
+        tier: spec.tier,
+        file,
+        bases,
+        host: spec.host.clone(),
+        networks,
+        services,
+        secrets,
+        volumes,
+        logging: spec.logging.clone(),
+    }
+}
+
+fn volume_size(spec: &Spec, service: &Service, volume: &str) -> Option<ByteSize> {
+    let local = volume.strip_prefix(&format!("{}-", service.name))?;
+    spec.services[&service.name]
+        .volumes
+        .get(local)
+        .and_then(|v| v.size)
+}
+
+fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service {
+    let external = s.kind == Kind::External;
+    let engine = if external {
+        s.engine.unwrap_or(Kind::External)
+    } else {
+        s.kind
+    };
+    let info = kinds::info(s.kind);
+
+    // Ports: the kind's usual ports, overridden and extended by the spec.
+    let mut ports: BTreeMap<String, Port> = BTreeMap::new();
+    if !external {
+        for (port_name, container) in info.ports {
+            ports.insert(
+                (*port_name).to_owned(),
+                Port {
+                    name: (*port_name).to_owned(),
+                    container: *container,
+                    host: None,
+                    public: false,
+                },
+            );
+        }
+    }
+    for (port_name, p) in &s.ports {
+        let container = p
+            .container
+            .or_else(|| kinds::default_port(engine, port_name))
+            .or(if external { p.host } else { None })
+            .unwrap_or(0);
+        ports.insert(
+            port_name.clone(),
+            Port {
+                name: port_name.clone(),
+                container,
+                host: p.host,
+                public: p.public,
+            },
+        );
+    }
+    let ports: Vec<Port> = ports.into_values().collect();
+
+    let (networks, networks_explicit) = match &s.networks {
+        Some(list) => {
+            let set: BTreeSet<String> = list
+                .iter()
+                .filter(|n| spec.networks.contains_key(*n))
+                .cloned()
+                .collect();
+            (set.into_iter().collect(), true)
+        }
+        None => {
+            let class = match s.kind {
+                Kind::App => Some(ServiceClass::Apps),
+                Kind::External => None,
+                _ => Some(ServiceClass::Data),
+            };
+            let derived = spec
+                .networks
+                .iter()
+                .filter(|(_, n)| class.is_some_and(|c| n.default_for.contains(&c)))
+                .map(|(k, _)| k.clone())
+                .collect();
+            (derived, false)
+        }
+    };
+
+    let resources = s.resources.clone().unwrap_or_default();
+    let cpus = resources.cpus.unwrap_or(info.cpus);
+    let memory = resources
+        .memory
+        .unwrap_or(ByteSize::from_mib(info.memory_mib));
+
+    let mut volumes: BTreeMap<String, Mount> = BTreeMap::new();
+    if let Some(mount) = info.data_mount {
+        if !external && s.kind != Kind::App {
+            volumes.insert(
+                "data".into(),
+                Mount {
+                    volume: format!("{name}-data"),
+                    target: mount.to_owned(),
+                },
+            );
+        }
+    }
+    for (vol_name, v) in &s.volumes {
+        let target = v
+            .mount
+            .clone()
+            .or_else(|| {
+                (vol_name == "data")
+                    .then(|| info.data_mount.map(str::to_owned))
+                    .flatten()
+            })
+            .unwrap_or_default();
+        volumes.insert(
+            vol_name.clone(),
+            Mount {
+                volume: format!("{name}-{vol_name}"),
+                target,
+            },
+        );
+    }
+
+    let secret_of = |role: &str| s.secrets.get(role).cloned();
+    let main_port = ports
+        .iter()
+        .find(|p| info.ports.first().is_some_and(|(n, _)| *n == p.name))
+        .or_else(|| ports.first())
+        .map(|p| p.container)
+        .unwrap_or(0);
+    let health_path =
+        (s.kind == Kind::App).then(|| s.health_path.clone().unwrap_or_else(|| "/health".into()));
+    let metrics_path =
+        (s.kind == Kind::App).then(|| s.metrics_path.clone().unwrap_or_else(|| "/metrics".into()));
+    let healthcheck = if external {
+        None
+    } else {
+        kinds::healthcheck(
+            s.kind,
+            main_port,
+            health_path.as_deref().unwrap_or("/"),
+            &secret_of,
+        )
+        .map(|command| Healthcheck {
+            command,
+            interval_s: 10,
+            timeout_s: 5,
+            retries: 5,
+            start_period_s: kinds::start_period_seconds(s.kind),
+        })
+    };
+
+    let security = s.security.unwrap_or(true);
+    let heap = (s.kind == Kind::Elasticsearch)
+        .then(|| s.heap.unwrap_or(ByteSize::from_mib(memory.mib() / 2)));
+
+    let mut env: BTreeMap<String, String> = own_env(s, memory, heap, security, &secret_of);
+    for (key, value) in &s.env {
+        env.insert(key.clone(), value.0.clone());
+    }
+    let command = own_command(s.kind, memory, &secret_of);
+
+    let mut secrets: Vec<String> = if external {
+        Vec::new()
+    } else {
+        s.secrets.values().cloned().collect()
+    };
+    secrets.sort();
+    secrets.dedup();
+
+    let image = if external {
+        None
+    } else {
+        s.image
+            .clone()
+            .or_else(|| info.default_image.map(str::to_owned))
+    };
+    let address = if external {
+        s.hostname.clone().unwrap_or_else(|| name.to_owned())
+    } else {
+        name.to_owned()
+    };
+
+    Service {
+        name: name.to_owned(),
+        kind: s.kind,
+        engine,
+        external,
+        description: s.description.clone(),
+        image,
+        address,
+        group: s.group.clone(),
+        ports,
+        networks,
+        networks_explicit,
+        uses: Vec::new(),
+        depends_on: Vec::new(),
+        env,
+        secrets,
+        secret_roles: s.secrets.clone(),
+        healthcheck,
+        command,
+        cpus: if external {
+            resources.cpus.unwrap_or(0.0)
+        } else {
+            cpus
+        },
+        memory: if external {
+            resources.memory.unwrap_or(ByteSize::from_mib(0))
+        } else {
+            memory
+        },
+        volumes: volumes.into_values().collect(),
+        restart: s.restart.unwrap_or_default(),
+        health_path,
+        metrics_path,
+        heap,
+        security,
+    }
+}
+
+/// Environment a kind sets for its own container.
+fn own_env(
+    s: &crate::spec::Service,
+    memory: ByteSize,
+    heap: Option<ByteSize>,
+    security: bool,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        env.insert(k.to_owned(), v);
+    };
+    let file = |role: &str| secret(role).map(|name| kinds::secret_path(&name));
+    match s.kind {
+        Kind::Mysql => {
+            if let Some(db) = &s.database {
+                put("MYSQL_DATABASE", db.clone());
+            }
+            if let Some(user) = &s.user {
+                put("MYSQL_USER", user.clone());
+            }
+            if let Some(f) = file("password") {
+                put("MYSQL_PASSWORD_FILE", f);
+            }
+            if let Some(f) = file("root_password") {
+                put("MYSQL_ROOT_PASSWORD_FILE", f);
+            }
+        }
+        Kind::Postgres => {
+            put(
+                "POSTGRES_DB",
+                s.database.clone().unwrap_or_else(|| "postgres".into()),
+            );
+            put(
+                "POSTGRES_USER",
+                s.user.clone().unwrap_or_else(|| "postgres".into()),
+            );
+            if let Some(f) = file("password") {
+                put("POSTGRES_PASSWORD_FILE", f);
+            }
+        }
+        Kind::Elasticsearch => {
+            let heap = heap.unwrap_or(ByteSize::from_mib(memory.mib() / 2)).mib();
+            put("discovery.type", "single-node".into());
+            put("ES_JAVA_OPTS", format!("-Xms{heap}m -Xmx{heap}m"));
+            put("xpack.security.enabled", security.to_string());
+            if security {
+                // Single node on an internal network: no TLS between nodes; HTTP TLS
+                // belongs to the reverse proxy.
+                put("xpack.security.http.ssl.enabled", "false".into());
+                put("xpack.security.transport.ssl.enabled", "false".into());
+                if let Some(f) = file("password") {
+                    put("ELASTIC_PASSWORD_FILE", f);
+                }
+            }
+        }
+        Kind::Neo4j => {
+            if let Some(f) = file("auth") {
+                put("NEO4J_AUTH_FILE", f);
+            }
+        }
+        Kind::Weaviate => {
+            put("PERSISTENCE_DATA_PATH", "/var/lib/weaviate".into());
+            put("DEFAULT_VECTORIZER_MODULE", "none".into());
+            put("CLUSTER_HOSTNAME", "node1".into());
+        }
+        Kind::App | Kind::Redis | Kind::External => {}
+    }
+    if s.kind == Kind::App {
+        for (role, name) in &s.secrets {
+            env.insert(format!("{}_FILE", env_name(role)), kinds::secret_path(name));
+        }
+    }
+    env
+}
+
+/// The command a kind runs with, when the image default is not enough.
+fn own_command(
+    kind: Kind,
+    memory: ByteSize,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Option<Vec<String>> {
+    match kind {
+        Kind::Redis => {
+            // Leave a quarter of the limit for Redis itself so it refuses writes
+            // instead of being killed when full.
+            let maxmemory = memory.mib() * 3 / 4;
+            let base = format!(
+                "redis-server --appendonly yes --maxmemory {maxmemory}mb --maxmemory-policy noeviction"
+            );
+            Some(match secret("password") {
+                Some(name) => vec![
+                    "sh".into(),
+                    "-c".into(),
+                    format!(
+                        "exec {base} --requirepass \"$(cat {})\"",
+                        kinds::secret_path(&name)
+                    ),
+                ],
+                None => base.split(' ').map(str::to_owned).collect(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Environment variables a service gets for connecting to `used`.
+pub fn connection_env(used: &Service) -> Vec<(String, String)> {
+    let host = used.address.clone();
+    let port = used.main_port().map(|p| p.container).unwrap_or(0);
+    let secret_file = client_secret_role(used.engine)
+        .and_then(|role| used.secret_roles.get(role))
+        .map(|s| kinds::secret_path(s));
+    let mut out = Vec::new();
+    let mut put = |k: String, v: String| out.push((k, v));
+    match used.engine {
+        Kind::Mysql => {
+            put("MYSQL_HOST".into(), host);
+            put("MYSQL_PORT".into(), port.to_string());
+            if let Some(db) = used.env.get("MYSQL_DATABASE") {
+                put("MYSQL_DATABASE".into(), db.clone());
+            }
+            if let Some(user) = used.env.get("MYSQL_USER") {
+                put("MYSQL_USER".into(), user.clone());
+            }
+            if let Some(f) = used.env.get("MYSQL_PASSWORD_FILE") {
+                put("MYSQL_PASSWORD_FILE".into(), f.clone());
+            }
+        }
+        Kind::Postgres => {
+            put("POSTGRES_HOST".into(), host);
+            put("POSTGRES_PORT".into(), port.to_string());
+            if let Some(db) = used.env.get("POSTGRES_DB") {
+                put("POSTGRES_DB".into(), db.clone());
+            }
+            if let Some(user) = used.env.get("POSTGRES_USER") {
+                put("POSTGRES_USER".into(), user.clone());
+            }
+            if let Some(f) = used.env.get("POSTGRES_PASSWORD_FILE") {
+                put("POSTGRES_PASSWORD_FILE".into(), f.clone());
+            }
+        }
+        Kind::Redis => {
+            put("REDIS_HOST".into(), host);
+            put("REDIS_PORT".into(), port.to_string());
+            if let Some(f) = secret_file {
+                put("REDIS_PASSWORD_FILE".into(), f);
+            }
+        }
+        Kind::Elasticsearch => {
+            put("ELASTICSEARCH_URL".into(), format!("http://{host}:{port}"));
+            if used.security {
+                put("ELASTICSEARCH_USERNAME".into(), "elastic".into());
+                if let Some(f) = used.env.get("ELASTIC_PASSWORD_FILE") {
+                    put("ELASTICSEARCH_PASSWORD_FILE".into(), f.clone());
+                }
+            }
+        }
+        Kind::Neo4j => {
+            let bolt = used.port("bolt").map(|p| p.container).unwrap_or(port);
+            put("NEO4J_URI".into(), format!("bolt://{host}:{bolt}"));
+            if let Some(f) = secret_file {
+                put("NEO4J_AUTH_FILE".into(), f);
+            }
+        }
+        Kind::Weaviate => {
+            put("WEAVIATE_URL".into(), format!("http://{host}:{port}"));
+            if let Some(f) = secret_file {
+                put("WEAVIATE_API_KEY_FILE".into(), f);
+            }
+        }
+        Kind::App => put(
+            format!("{}_URL", env_name(&used.name)),
+            format!("http://{host}:{port}"),
+        ),
+        Kind::External => {
+            let prefix = env_name(&used.name);
+            put(format!("{prefix}_HOST"), host);
+            put(format!("{prefix}_PORT"), port.to_string());
+        }
+    }
+    out
+}

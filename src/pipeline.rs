@@ -1,0 +1,112 @@
+//! The pure core, one direction: merged spec → schema check → typed spec →
+//! model → semantic rules → rendered files. No I/O happens here.
+
+use serde_path_to_error::Segment;
+
+use crate::error::{Diagnostic, Error};
+use crate::load::{Loaded, SpanIndex, pointer_segment, to_json};
+use crate::model::{self, Stack};
+use crate::render::{Files, Templates, with_banner};
+use crate::spec::Spec;
+use crate::{schema, targets, validate};
+
+/// Name of the ownership manifest written into every environment's output folder.
+pub const MANIFEST: &str = ".futurestack-manifest";
+
+/// The result of checking one environment: the model (when the spec could be
+/// read far enough to build one) and every problem found.
+#[derive(Debug)]
+pub struct Analysis {
+    pub stack: Option<Stack>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Validates a loaded spec and builds its model.
+pub fn analyze(loaded: &Loaded) -> Analysis {
+    let (json, spans) = to_json(&loaded.tree);
+    let diagnostics = schema::validate(&json, &spans);
+    if !diagnostics.is_empty() {
+        return Analysis {
+            stack: None,
+            diagnostics,
+        };
+    }
+    let spec: Spec = match serde_path_to_error::deserialize(&json) {
+        Ok(spec) => spec,
+        Err(err) => {
+            let diag = typed_error(&err, &spans);
+            return Analysis {
+                stack: None,
+                diagnostics: vec![diag],
+            };
+        }
+    };
+    let stack = model::build(
+        &spec,
+        &loaded.env,
+        loaded.file.clone(),
+        loaded.bases.clone(),
+    );
+    let diagnostics = validate::run(&spec, &spans, &stack);
+    Analysis {
+        stack: Some(stack),
+        diagnostics,
+    }
+}
+
+/// A value the schema accepted but the types did not (for example a size written
+/// `0MiB`): point at it and pass on the type's own message.
+fn typed_error(
+    err: &serde_path_to_error::Error<serde_json::Error>,
+    spans: &SpanIndex,
+) -> Diagnostic {
+    let mut at = String::new();
+    for segment in err.path().iter() {
+        match segment {
+            Segment::Seq { index } => at.push_str(&format!("/{index}")),
+            Segment::Map { key } => at.push_str(&format!("/{}", pointer_segment(key))),
+            Segment::Enum { variant } => at.push_str(&format!("/{}", pointer_segment(variant))),
+            Segment::Unknown => {}
+        }
+    }
+    let message = err.inner().to_string();
+    Diagnostic::error(
+        "FS004",
+        format!("`{}`: {message}", schema::display_path(&at)),
+    )
+    .at_opt(spans.nearest(&at))
+    .with_help(format!("see the schema in `{}`", schema::SCHEMA_PATH))
+}
+
+/// Renders every target of one environment, plus its ownership manifest.
+pub fn render(stack: &Stack, templates: &Templates) -> Result<Files, Error> {
+    let mut files = targets::render_all(stack, templates)?;
+    let mut manifest = String::from(
+        "Files futurestack generated in this folder. `futurestack generate` removes them\nwhen the spec no longer generates them, and never touches other files.\n",
+    );
+    let listed: Vec<&str> = files.keys().map(String::as_str).collect();
+    let body = listed.join("\n");
+    manifest = manifest
+        .lines()
+        .map(|l| format!("# {l}\n"))
+        .collect::<String>()
+        + &body
+        + "\n";
+    files.insert(MANIFEST.to_owned(), with_banner(MANIFEST, stack, &manifest));
+    Ok(files)
+}
+
+/// Parses the file list of a manifest (comment lines skipped).
+pub fn manifest_entries(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}

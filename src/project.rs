@@ -1,0 +1,194 @@
+//! The project on disk: finding environment specs, reading them, and running the
+//! pure pipeline over all of them. This layer (with `output` and `commands`) is
+//! the only one that touches the file system.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Diagnostic, Error, sort_diagnostics};
+use crate::load::{self, Loaded, ReadSource, Sources};
+use crate::model::Stack;
+use crate::pipeline;
+use crate::render::{Files, Templates};
+
+/// Reads spec files from the file system, relative to the project root.
+pub struct FsReader<'a> {
+    pub root: &'a Path,
+}
+
+impl ReadSource for FsReader<'_> {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        std::fs::read_to_string(self.root.join(path))
+    }
+}
+
+/// Which specs a command works on.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Project root (`-C`); every other path is relative to it.
+    pub root: PathBuf,
+    /// Folder holding the environment specs.
+    pub environments: PathBuf,
+    /// Spec files named on the command line (empty: every spec in `environments`).
+    pub specs: Vec<PathBuf>,
+    /// `--env` filters (empty: all).
+    pub envs: Vec<String>,
+}
+
+/// Every environment of a selection, validated, with its model.
+pub struct Project {
+    pub stacks: Vec<Stack>,
+    pub warnings: Vec<Diagnostic>,
+    pub sources: Sources,
+    /// Whether every environment of the folder was selected (so output folders of
+    /// environments that no longer exist can be reported).
+    pub complete: bool,
+}
+
+fn is_spec_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// Lists the spec files of a selection, as paths relative to the root.
+fn spec_files(sel: &Selection) -> Result<Vec<PathBuf>, Error> {
+    if !sel.specs.is_empty() {
+        return Ok(sel
+            .specs
+            .iter()
+            .map(|p| relative_to(&sel.root, p))
+            .collect());
+    }
+    let dir = sel.root.join(&sel.environments);
+    let entries = std::fs::read_dir(&dir).map_err(|err| {
+        if err.kind() == io::ErrorKind::NotFound {
+            Error::Usage(format!(
+                "no `{}` folder here; run futurestack from the project root, pass `-C DIR`, or name spec files",
+                sel.environments.display()
+            ))
+        } else {
+            Error::io(&dir, err)
+        }
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|err| Error::io(&dir, err))?;
+        let path = entry.path();
+        if path.is_file() && is_spec_file(&path) {
+            files.push(sel.environments.join(entry.file_name()));
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "no spec files (`*.yaml`) in `{}`",
+            sel.environments.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// A path as the user should see it: relative to the root when below it.
+fn relative_to(root: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let path_abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Ok(rel) = path_abs.strip_prefix(&root_abs) {
+            return rel.to_path_buf();
+        }
+    }
+    load::normalize(path)
+}
+
+fn display(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    if path.is_absolute() {
+        // Never put an absolute path into output: show the file name only.
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(text)
+    } else {
+        text
+    }
+}
+
+/// Loads, validates and models every selected environment. Any error in any
+/// environment fails the whole run, with every problem of every environment.
+pub fn load_project(sel: &Selection) -> Result<Project, Error> {
+    let stem = |p: &PathBuf| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let all_files = spec_files(sel)?;
+    for wanted in &sel.envs {
+        if !all_files.iter().any(|f| stem(f) == *wanted) {
+            let known = all_files
+                .iter()
+                .map(|f| format!("`{}`", stem(f)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(Error::Usage(format!(
+                "no environment `{wanted}`; spec files: {known}"
+            )));
+        }
+    }
+    let files: Vec<PathBuf> = all_files
+        .into_iter()
+        .filter(|f| sel.envs.is_empty() || sel.envs.contains(&stem(f)))
+        .collect();
+    let reader = FsReader { root: &sel.root };
+    let mut sources = Sources::default();
+    let mut loaded: Vec<Loaded> = Vec::new();
+    let mut diagnostics = Vec::new();
+    for file in &files {
+        match load::load(file, &display(file), &reader, &mut sources) {
+            Ok(l) => loaded.push(l),
+            Err(diags) => diagnostics.extend(diags),
+        }
+    }
+    let explicit = !sel.specs.is_empty();
+    if explicit || !sel.envs.is_empty() {
+        if let Some(base) = loaded.iter().find(|l| l.is_abstract) {
+            return Err(Error::Usage(format!(
+                "`{}` is `abstract`: it is a base for other specs, not an environment; name a spec that extends it",
+                base.file
+            )));
+        }
+    }
+    loaded.retain(|l| !l.is_abstract);
+    let complete = sel.envs.is_empty() && !explicit;
+
+    let mut stacks = Vec::new();
+    for l in &loaded {
+        let analysis = pipeline::analyze(l);
+        diagnostics.extend(analysis.diagnostics);
+        if let Some(stack) = analysis.stack {
+            stacks.push(stack);
+        }
+    }
+    sort_diagnostics(&mut diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Error::Invalid {
+            diagnostics,
+            sources,
+        });
+    }
+    Ok(Project {
+        stacks,
+        warnings: diagnostics,
+        sources,
+        complete,
+    })
+}
+
+/// Renders every environment of a project: env name → files.
+pub fn render_project(
+    project: &Project,
+    templates: &Templates,
+) -> Result<Vec<(String, Files)>, Error> {
+    project
+        .stacks
+        .iter()
+        .map(|stack| pipeline::render(stack, templates).map(|files| (stack.env.clone(), files)))
+        .collect()
+}

@@ -1,0 +1,396 @@
+//! Template rendering shared by every target: the embedded templates, strict
+//! undefined variables, auto-escaping chosen by output format, the "generated,
+//! do not edit" banner, and newline handling, all in this one place.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, Output, State, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::Stack;
+
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// Generated files of one environment: path relative to the environment's output
+/// folder → contents. Ordered, so output and reports are stable.
+pub type Files = BTreeMap<String, String>;
+
+/// Where templates come from: the embedded set, optionally overridden file by file
+/// from a directory (`--templates DIR`). Override files are read up front by the
+/// command layer, so rendering itself does no I/O.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    overrides: BTreeMap<String, String>,
+}
+
+impl Templates {
+    /// Reads the overrides below `dir`: any file whose relative path matches an
+    /// embedded template replaces it.
+    pub fn with_overrides_from(dir: &Path) -> Result<Self, Error> {
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "`--templates {}` is not a directory",
+                dir.display()
+            )));
+        }
+        let mut overrides = BTreeMap::new();
+        for (name, _) in EMBEDDED {
+            let path: PathBuf = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    overrides.insert((*name).to_owned(), text);
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(Error::io(path, err)),
+            }
+        }
+        Ok(Templates { overrides })
+    }
+
+    /// Names of the templates of one target (`compose/...`), sorted.
+    pub fn names_under(&self, prefix: &str) -> Vec<&'static str> {
+        EMBEDDED
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| n.starts_with(prefix))
+            .collect()
+    }
+
+    fn source(&self, name: &str) -> Option<&str> {
+        self.overrides
+            .get(name)
+            .map(String::as_str)
+            .or_else(|| EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t))
+    }
+
+    /// The environment used to render: strict undefined, trimmed blocks, and an
+    /// escaping formatter chosen by the template's output format.
+    pub fn environment(&self) -> Result<Environment<'_>, Error> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("default delimiters are valid");
+        env.set_syntax(syntax);
+        env.set_auto_escape_callback(|name| AutoEscape::Custom(Format::of(name).name().into()));
+        env.set_formatter(format_value);
+        env.add_filter("comment", |value: Value| {
+            Value::from_safe_string(one_line(&value.to_string()))
+        });
+        env.add_filter("yaml", |value: Value| {
+            Value::from_safe_string(yaml_scalar(&value, false))
+        });
+        env.add_filter("compose", |value: Value| {
+            Value::from_safe_string(yaml_scalar(&value, true))
+        });
+        for (name, _) in EMBEDDED {
+            let source = self.source(name).unwrap_or_default();
+            env.add_template(name, source)
+                .map_err(|err| template_error(name, &err))?;
+        }
+        Ok(env)
+    }
+}
+
+fn template_error(name: &str, err: &minijinja::Error) -> Error {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    Error::Template {
+        template: name.to_owned(),
+        message,
+    }
+}
+
+/// Output formats with their own escaping rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// YAML read by Docker Compose: YAML quoting, and `$` doubled so Compose does
+    /// not interpolate it.
+    ComposeYaml,
+    /// Plain YAML.
+    Yaml,
+    /// Line-oriented text where a value must stay on one line (`.env` files).
+    Line,
+}
+
+impl Format {
+    pub fn of(template: &str) -> Format {
+        let output = template.trim_end_matches(".j2");
+        if output.starts_with("compose/") && (output.ends_with(".yml") || output.ends_with(".yaml"))
+        {
+            Format::ComposeYaml
+        } else if output.ends_with(".yml") || output.ends_with(".yaml") {
+            Format::Yaml
+        } else {
+            Format::Line
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::ComposeYaml => "compose-yaml",
+            Format::Yaml => "yaml",
+            Format::Line => "line",
+        }
+    }
+
+    fn from_auto_escape(ae: &AutoEscape) -> Format {
+        match ae {
+            AutoEscape::Custom(name) if name == "compose-yaml" => Format::ComposeYaml,
+            AutoEscape::Custom(name) if name == "yaml" => Format::Yaml,
+            _ => Format::Line,
+        }
+    }
+}
+
+fn format_value(
+    out: &mut Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if value.is_safe() {
+        return out
+            .write_str(value.as_str().unwrap_or_default())
+            .map_err(Into::into);
+    }
+    let text = match Format::from_auto_escape(&state.auto_escape()) {
+        Format::ComposeYaml => yaml_scalar(value, true),
+        Format::Yaml => yaml_scalar(value, false),
+        Format::Line => one_line(&value.to_string()),
+    };
+    out.write_str(&text).map_err(Into::into)
+}
+
+/// Joins the lines of `text` with spaces, for values that must stay on one line
+/// (comments, `.env` entries): a newline there would start a new directive.
+pub fn one_line(text: &str) -> String {
+    text.split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Renders a value as a YAML scalar (or a JSON flow collection, which YAML reads).
+/// Strings stay plain when that cannot be misread, else they are double-quoted.
+pub fn yaml_scalar(value: &Value, compose: bool) -> String {
+    if value.is_none() || value.is_undefined() {
+        return "null".to_owned();
+    }
+    if let Some(s) = value.as_str() {
+        let s = if compose {
+            s.replace('$', "$$")
+        } else {
+            s.to_owned()
+        };
+        return if yaml_plain_ok(&s) {
+            s
+        } else {
+            serde_json::to_string(&s).expect("strings serialize")
+        };
+    }
+    match value.kind() {
+        minijinja::value::ValueKind::Bool | minijinja::value::ValueKind::Number => {
+            value.to_string()
+        }
+        minijinja::value::ValueKind::Seq => {
+            let items: Vec<String> = value
+                .try_iter()
+                .into_iter()
+                .flatten()
+                .map(|item| yaml_scalar(&item, compose))
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
+        minijinja::value::ValueKind::Map => {
+            let entries: Vec<String> = value
+                .try_iter()
+                .into_iter()
+                .flatten()
+                .map(|key| {
+                    let item = value.get_item(&key).unwrap_or_default();
+                    format!(
+                        "{}: {}",
+                        yaml_scalar(&key, compose),
+                        yaml_scalar(&item, compose)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        _ => yaml_scalar(&Value::from(value.to_string()), compose),
+    }
+}
+
+/// Whether a string can be written as a plain YAML scalar and read back as the
+/// same string (not a number, boolean, null, or something with YAML syntax).
+fn yaml_plain_ok(s: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
+    ];
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    (first.is_ascii_alphabetic() || first == '/' || first == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=".contains(c))
+        && !s.ends_with(':')
+        && !s.contains("::")
+        && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str())
+}
+
+/// Renders every template of `target_dir` (`compose/`) with `context`. The output
+/// path is the template path without the target folder and `.j2`.
+pub fn render_target<C: Serialize>(
+    templates: &Templates,
+    env: &Environment<'_>,
+    target_dir: &str,
+    stack: &Stack,
+    context: &C,
+) -> Result<Files, Error> {
+    let mut files = Files::new();
+    for name in templates.names_under(target_dir) {
+        let template = env
+            .get_template(name)
+            .map_err(|err| template_error(name, &err))?;
+        let body = template
+            .render(Value::from(minijinja::value::Serde(context)))
+            .map_err(|err| template_error(name, &err))?;
+        let path = name
+            .trim_start_matches(target_dir)
+            .trim_end_matches(".j2")
+            .to_owned();
+        let text = with_banner(&path, stack, &body);
+        files.insert(path, text);
+    }
+    Ok(files)
+}
+
+/// Prepends the "generated, do not edit" banner in the file's comment syntax and
+/// normalises newlines: no trailing spaces, no runs of blank lines, one final newline.
+pub fn with_banner(path: &str, stack: &Stack, body: &str) -> String {
+    let mut out = String::new();
+    if let Some(prefix) = comment_prefix(path) {
+        for line in banner_lines(stack) {
+            out.push_str(prefix);
+            out.push(' ');
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out.push_str(body);
+    normalize_newlines(&out)
+}
+
+/// The lines of the banner, without comment markers.
+pub fn banner_lines(stack: &Stack) -> Vec<String> {
+    let mut from = format!("Generated by futurestack from {}", stack.file);
+    if !stack.bases.is_empty() {
+        let bases: Vec<&str> = stack.bases.iter().map(|b| b.as_ref()).collect();
+        from.push_str(&format!(" (extends {})", bases.join(", ")));
+    }
+    from.push('.');
+    vec![
+        from,
+        "Do not edit: change the spec, then run `futurestack generate`.".to_owned(),
+    ]
+}
+
+fn comment_prefix(path: &str) -> Option<&'static str> {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let ext = file.rsplit('.').next().unwrap_or("");
+    match ext {
+        "yml" | "yaml" | "tf" | "conf" | "example" | "env" | "sh" | "toml" => Some("#"),
+        _ if file == crate::pipeline::MANIFEST => Some("#"),
+        _ => None,
+    }
+}
+
+/// Trailing whitespace removed, at most one blank line in a row, exactly one final newline.
+pub fn normalize_newlines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_scalars_quote_only_when_needed() {
+        let s = |v: &str| yaml_scalar(&Value::from(v), false);
+        assert_eq!(s("mysql:8.0.40"), "mysql:8.0.40");
+        assert_eq!(s("/run/secrets/x"), "/run/secrets/x");
+        assert_eq!(s("8.0"), "\"8.0\"");
+        assert_eq!(s("yes"), "\"yes\"");
+        assert_eq!(s("a: b"), "\"a: b\"");
+        assert_eq!(s("x\ny"), "\"x\\ny\"");
+        assert_eq!(s(""), "\"\"");
+        assert_eq!(s("#comment"), "\"#comment\"");
+        assert_eq!(yaml_scalar(&Value::from("pa$s"), true), "\"pa$$s\"");
+        assert_eq!(yaml_scalar(&Value::from(3306), true), "3306");
+    }
+
+    #[test]
+    fn hostile_strings_stay_one_scalar() {
+        for hostile in [
+            "x\"\ny: 1",
+            "}: {a",
+            "- item",
+            "'q'",
+            "a # b",
+            "${HOME}",
+            "\\",
+        ] {
+            let rendered = yaml_scalar(&Value::from(hostile), false);
+            let parsed: String = serde_saphyr::from_str(&format!("{rendered}\n")).unwrap();
+            assert_eq!(parsed, hostile);
+        }
+    }
+
+    #[test]
+    fn newlines_are_normalized() {
+        assert_eq!(normalize_newlines("a  \n\n\n\nb\n\n"), "a\n\nb\n");
+        assert_eq!(normalize_newlines("a"), "a\n");
+    }
+
+    #[test]
+    fn formats_follow_template_paths() {
+        assert_eq!(
+            Format::of("compose/docker-compose.yml.j2"),
+            Format::ComposeYaml
+        );
+        assert_eq!(Format::of("prometheus/prometheus.yml.j2"), Format::Yaml);
+        assert_eq!(Format::of("compose/.env.example.j2"), Format::Line);
+    }
+}

@@ -1,0 +1,63 @@
+//! The library entry point: parse arguments, run a command, print its error in
+//! the one place errors are printed, and return the exit code. Tests call this
+//! in-process.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::commands;
+use crate::error::{Style, exit, render_error};
+
+/// Where a command prints, and whether in colour.
+pub struct Console<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub style: Style,
+}
+
+/// Runs futurestack with `args` (the first one is the program name) and returns
+/// the exit code (see [`exit`]).
+pub fn run<I, T>(args: I, console: &mut Console) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let text = err.render().to_string();
+            let target: &mut dyn Write = if err.use_stderr() {
+                &mut *console.err
+            } else {
+                &mut *console.out
+            };
+            let _ = target.write_all(text.as_bytes());
+            return code;
+        }
+    };
+    let root = cli.directory.clone();
+    let result = match cli.command {
+        Command::Generate(args) => commands::generate::run(&root, args, console),
+        Command::Check(args) => commands::check::run(&root, args, console),
+        Command::Diff(args) => commands::diff::run(&root, args, console),
+        Command::Validate(args) => commands::validate::run(&root, args, console),
+        Command::Schema(args) => commands::schema::run(&root, args, console),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            let _ = console
+                .err
+                .write_all(render_error(&err, console.style).as_bytes());
+            err.exit_code()
+        }
+    }
+}

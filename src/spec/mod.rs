@@ -1,0 +1,437 @@
+//! The typed spec: what an `environments/*.yaml` file may say.
+//!
+//! Every field's doc comment becomes its description in the JSON Schema
+//! (`schema/futurestack.schema.json`), which editors use for completion and
+//! hover help. Maps are `BTreeMap`s so that the order of keys in the input never
+//! changes the output.
+
+mod units;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use units::{ByteSize, EnvValue};
+
+/// One environment of a stack (or a shared base that environments extend).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "futurestack spec")]
+pub struct Spec {
+    /// Path of the spec this file overlays, relative to this file (for example `base.yaml`).
+    /// Maps merge by key, scalars and lists replace, and an explicit `null` removes a key.
+    #[serde(default)]
+    pub extends: Option<String>,
+    /// Marks a shared base that other specs extend. An abstract spec is never an
+    /// environment of its own and gets no output folder.
+    #[serde(default, rename = "abstract")]
+    pub is_abstract: bool,
+    /// Name of the stack (a DNS label). The compose project is named `<stack>-<environment>`.
+    pub stack: String,
+    /// How production-like this environment is. `production` turns some warnings into errors.
+    #[serde(default)]
+    pub tier: Tier,
+    /// The machine the whole stack runs on.
+    pub host: Host,
+    /// Docker networks, keyed by the name services use to refer to them.
+    pub networks: BTreeMap<String, Network>,
+    /// Service groups, each owning a range of host ports (the seed plans 8100-8109 for
+    /// AI service 1, 8110-8119 for AI service 2, 8120-8129 for shared services).
+    #[serde(default)]
+    pub groups: BTreeMap<String, Group>,
+    /// Secrets the stack needs, by reference only: each names the environment variable that
+    /// holds the value at deploy time. Secret values never appear in a spec or in generated files.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Secret>,
+    /// The services, keyed by name (a DNS label; also the host name other services use).
+    pub services: BTreeMap<String, Service>,
+    /// Container log rotation, applied to every container.
+    #[serde(default)]
+    pub logging: Logging,
+}
+
+/// How production-like an environment is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// A developer's machine or a throw-away host.
+    #[default]
+    Development,
+    /// A production-like environment for testing releases.
+    Staging,
+    /// Serves real users: the strictest checks apply.
+    Production,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Development => "development",
+            Tier::Staging => "staging",
+            Tier::Production => "production",
+        }
+    }
+}
+
+/// The cloud machine that runs the stack.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// Cloud provider. Only Alibaba Cloud (`alicloud`) is supported.
+    pub provider: Provider,
+    /// Region id, for example `cn-hangzhou`.
+    #[schemars(regex(pattern = r"^[a-z]{2}-[a-z0-9-]+$"))]
+    pub region: String,
+    /// ECS instance type, for example `ecs.c7.xlarge` (4 vCPU, 8 GiB).
+    #[schemars(regex(pattern = r"^ecs\.[a-z0-9-]+\.[a-z0-9-]+$"))]
+    pub instance_type: String,
+    /// Number of vCPUs of the instance type.
+    #[schemars(range(min = 1, max = 1024))]
+    pub vcpus: u32,
+    /// Memory of the instance type, for example `8GiB`.
+    pub memory: ByteSize,
+    /// Size of the system disk, for example `40GiB`.
+    pub disk: ByteSize,
+    /// What the host needs outside this stack: the operating system, Docker, and
+    /// containers that are already running but not described in the spec.
+    #[serde(default)]
+    pub reserved: Reserved,
+}
+
+/// Cloud providers futurestack can target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Alibaba Cloud.
+    Alicloud,
+}
+
+/// Host capacity kept free for things outside the stack.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reserved {
+    /// CPUs kept free.
+    #[serde(default = "Reserved::default_cpus")]
+    #[schemars(range(min = 0.0))]
+    pub cpus: f64,
+    /// Memory kept free.
+    #[serde(default = "Reserved::default_memory")]
+    pub memory: ByteSize,
+}
+
+impl Reserved {
+    fn default_cpus() -> f64 {
+        0.5
+    }
+    fn default_memory() -> ByteSize {
+        ByteSize::from_mib(1024)
+    }
+}
+
+impl Default for Reserved {
+    fn default() -> Self {
+        Reserved {
+            cpus: Self::default_cpus(),
+            memory: Self::default_memory(),
+        }
+    }
+}
+
+/// A Docker network.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// What the network is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Name of an existing Docker network to join instead of creating one
+    /// (for example the seed host's `production_production-network`).
+    #[serde(default)]
+    pub external: Option<String>,
+    /// An internal network has no route to the outside world. Use it for databases.
+    #[serde(default)]
+    pub internal: bool,
+    /// Services that do not list `networks` themselves join this network if their
+    /// class is listed here: `apps` (kind `app`) or `data` (databases, caches, search).
+    #[serde(default)]
+    pub default_for: Vec<ServiceClass>,
+}
+
+/// Which services join a network by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceClass {
+    /// Services of kind `app`.
+    Apps,
+    /// Databases, caches and search engines.
+    Data,
+}
+
+/// A group of services sharing a range of host ports.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// What the group is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Host ports the group's services may publish.
+    pub ports: PortRange,
+}
+
+/// An inclusive range of ports.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PortRange {
+    /// First port of the range.
+    #[schemars(range(min = 1))]
+    pub from: u16,
+    /// Last port of the range (inclusive).
+    #[schemars(range(min = 1))]
+    pub to: u16,
+}
+
+/// A secret, referenced by the environment variable that holds its value at deploy time.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Secret {
+    /// What the secret is; shown in `.env.example`.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Environment variable (in the deploy shell or the `.env` file next to the compose
+    /// file) that holds the value.
+    #[schemars(regex(pattern = r"^[A-Z][A-Z0-9_]*$"))]
+    pub env: String,
+}
+
+/// Log rotation for every container (Docker's `json-file` driver).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Logging {
+    /// Largest size of one log file before it is rotated.
+    #[serde(default = "Logging::default_max_size")]
+    pub max_size: ByteSize,
+    /// How many rotated files to keep.
+    #[serde(default = "Logging::default_max_files")]
+    #[schemars(range(min = 1, max = 100))]
+    pub max_files: u32,
+}
+
+impl Logging {
+    fn default_max_size() -> ByteSize {
+        ByteSize::from_mib(10)
+    }
+    fn default_max_files() -> u32 {
+        3
+    }
+}
+
+impl Default for Logging {
+    fn default() -> Self {
+        Logging {
+            max_size: Self::default_max_size(),
+            max_files: Self::default_max_files(),
+        }
+    }
+}
+
+/// What a service is. The kind decides defaults: image, ports, health check,
+/// data volume, the secrets it needs and the connection settings it gives to the
+/// services that use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A Python Sanic application (the AI services and the shared service).
+    App,
+    /// MySQL 8.
+    Mysql,
+    /// PostgreSQL.
+    Postgres,
+    /// Redis.
+    Redis,
+    /// Elasticsearch 8, single node.
+    Elasticsearch,
+    /// Neo4j graph database.
+    Neo4j,
+    /// Weaviate vector database.
+    Weaviate,
+    /// Already running on the host and not managed by futurestack. It is never rendered
+    /// as a container, but its ports and network are known to every check.
+    External,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::App,
+        Kind::Mysql,
+        Kind::Postgres,
+        Kind::Redis,
+        Kind::Elasticsearch,
+        Kind::Neo4j,
+        Kind::Weaviate,
+        Kind::External,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::App => "app",
+            Kind::Mysql => "mysql",
+            Kind::Postgres => "postgres",
+            Kind::Redis => "redis",
+            Kind::Elasticsearch => "elasticsearch",
+            Kind::Neo4j => "neo4j",
+            Kind::Weaviate => "weaviate",
+            Kind::External => "external",
+        }
+    }
+
+    /// Databases, caches and search engines.
+    pub fn is_data(self) -> bool {
+        !matches!(self, Kind::App | Kind::External)
+    }
+}
+
+/// How a container restarts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Restart {
+    /// Never restart.
+    No,
+    /// Always restart, also after `docker stop` and a daemon restart.
+    Always,
+    /// Restart when the process exits with an error.
+    OnFailure,
+    /// Restart unless it was stopped on purpose.
+    #[default]
+    UnlessStopped,
+}
+
+impl Restart {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Restart::No => "no",
+            Restart::Always => "always",
+            Restart::OnFailure => "on-failure",
+            Restart::UnlessStopped => "unless-stopped",
+        }
+    }
+}
+
+/// One service of the stack.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// What the service is; decides its defaults.
+    pub kind: Kind,
+    /// What the service does.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// For `external` services: what is running (for example `weaviate`), so that
+    /// services using it get the right connection settings.
+    #[serde(default)]
+    pub engine: Option<Kind>,
+    /// For `external` services: the host name other containers reach it by
+    /// (its container name). Defaults to the service name.
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Container image with a pinned tag (`repository:tag` or `repository@sha256:...`).
+    /// Required for `app`; other kinds default to a pinned official image.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// The group whose host port range this service's published ports must fall in.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Ports, keyed by name. Kinds define their usual ports (`mysql: 3306`, ...), so a
+    /// kind's port only needs the fields that differ. Ports without `host` are reachable
+    /// only from containers on the same network.
+    #[serde(default)]
+    pub ports: BTreeMap<String, Port>,
+    /// Services this one connects to. Each gives a `depends_on` (waiting until it is
+    /// healthy), connection environment variables, and network membership.
+    #[serde(default)]
+    pub uses: Vec<String>,
+    /// Networks to join. When omitted: the networks whose `default_for` lists this
+    /// service's class, plus a network of each service it uses.
+    #[serde(default)]
+    pub networks: Option<Vec<String>>,
+    /// Plain (non-secret) environment variables. Secret values belong in `secrets`.
+    #[serde(default)]
+    pub env: BTreeMap<String, EnvValue>,
+    /// Secrets this service receives, as `role: secret-name`. Roles a kind needs:
+    /// `mysql`: `root_password`, `password`; `postgres`, `redis`, `elasticsearch`:
+    /// `password`; `neo4j`: `auth`. For an `app`, every role is mounted as a file and
+    /// announced as `<ROLE>_FILE`.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// CPU and memory limits. Kinds have defaults.
+    #[serde(default)]
+    pub resources: Option<Resources>,
+    /// Named volumes, keyed by name. Kinds with data define `data`.
+    #[serde(default)]
+    pub volumes: BTreeMap<String, Volume>,
+    /// For `app`: HTTP path of the health check.
+    #[serde(default)]
+    pub health_path: Option<String>,
+    /// For `app`: HTTP path of the Prometheus metrics endpoint.
+    #[serde(default)]
+    pub metrics_path: Option<String>,
+    /// For `mysql` and `postgres`: database created at first start.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// For `mysql` and `postgres`: application user created at first start.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// For `elasticsearch`: JVM heap size. Defaults to half of the memory limit.
+    #[serde(default)]
+    pub heap: Option<ByteSize>,
+    /// For `elasticsearch`: X-Pack security (authentication). On by default.
+    #[serde(default)]
+    pub security: Option<bool>,
+    /// Restart policy.
+    #[serde(default)]
+    pub restart: Option<Restart>,
+}
+
+/// A port of a service.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Port {
+    /// Port inside the container (or, for `external` services, on their network).
+    /// Defaults to the kind's usual port of the same name.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub container: Option<u16>,
+    /// Port published on the host. Omit to keep the port off the host.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub host: Option<u16>,
+    /// Publish on every interface (`0.0.0.0`) instead of `127.0.0.1`.
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// CPU and memory limits of a container.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// CPU limit, in cores (for example `0.5`).
+    #[serde(default)]
+    #[schemars(range(min = 0.01, max = 1024.0))]
+    pub cpus: Option<f64>,
+    /// Memory limit, for example `512MiB` or `2GiB`.
+    #[serde(default)]
+    pub memory: Option<ByteSize>,
+}
+
+/// A named volume.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// Absolute path in the container. Kinds know where their `data` volume goes.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^/"))]
+    pub mount: Option<String>,
+    /// Expected size, counted against the host's disk.
+    #[serde(default)]
+    pub size: Option<ByteSize>,
+}

@@ -1,0 +1,183 @@
+//! The docker-compose target: `docker-compose.yml` and `.env.example`.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::{Service, Stack};
+use crate::render::{self, Files, Templates};
+
+#[derive(Serialize)]
+struct View<'a> {
+    project: &'a str,
+    services: Vec<ServiceView<'a>>,
+    networks: Vec<NetworkView<'a>>,
+    volumes: Vec<&'a str>,
+    secrets: Vec<SecretView<'a>>,
+    log_max_size: String,
+    log_max_files: String,
+}
+
+#[derive(Serialize)]
+struct ServiceView<'a> {
+    name: &'a str,
+    description: Option<&'a str>,
+    image: &'a str,
+    restart: &'a str,
+    command: Option<&'a [String]>,
+    env: Vec<(&'a str, &'a str)>,
+    ports: Vec<String>,
+    networks: Vec<&'a str>,
+    depends_on: Vec<(&'a str, &'static str)>,
+    secrets: &'a [String],
+    volumes: Vec<(&'a str, &'a str)>,
+    healthcheck: Option<HealthView>,
+    cpus: String,
+    memory: String,
+}
+
+#[derive(Serialize)]
+struct HealthView {
+    test: Vec<String>,
+    interval: String,
+    timeout: String,
+    retries: u32,
+    start_period: String,
+}
+
+#[derive(Serialize)]
+struct NetworkView<'a> {
+    key: &'a str,
+    description: Option<&'a str>,
+    external: Option<&'a str>,
+    internal: bool,
+}
+
+#[derive(Serialize)]
+struct SecretView<'a> {
+    name: &'a str,
+    env: &'a str,
+    description: Option<&'a str>,
+    used_by: String,
+}
+
+pub fn render(
+    stack: &Stack,
+    templates: &Templates,
+    env: &minijinja::Environment<'_>,
+    dir: &str,
+) -> Result<Files, Error> {
+    let view = View {
+        project: &stack.project,
+        services: stack
+            .services
+            .iter()
+            .filter(|s| !s.external)
+            .map(service_view)
+            .collect(),
+        networks: stack
+            .networks
+            .iter()
+            .filter(|n| {
+                stack
+                    .services
+                    .iter()
+                    .any(|s| !s.external && s.networks.contains(&n.key))
+            })
+            .map(|n| NetworkView {
+                key: &n.key,
+                description: n.description.as_deref(),
+                external: n.external.as_deref(),
+                internal: n.internal,
+            })
+            .collect(),
+        volumes: stack.volumes.iter().map(|v| v.name.as_str()).collect(),
+        secrets: stack
+            .secrets
+            .iter()
+            .map(|s| SecretView {
+                name: &s.name,
+                env: &s.env,
+                description: s.description.as_deref(),
+                used_by: s.used_by.join(", "),
+            })
+            .collect(),
+        log_max_size: stack.logging.max_size.docker(),
+        log_max_files: stack.logging.max_files.to_string(),
+    };
+    render::render_target(templates, env, dir, stack, &view)
+}
+
+fn service_view(s: &Service) -> ServiceView<'_> {
+    ServiceView {
+        name: &s.name,
+        description: s.description.as_deref(),
+        image: s.image.as_deref().unwrap_or_default(),
+        restart: s.restart.as_str(),
+        command: s.command.as_deref(),
+        env: s
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        ports: s
+            .ports
+            .iter()
+            .filter_map(|p| {
+                p.host
+                    .map(|host| format!("{}:{}:{}", p.host_ip(), host, p.container))
+            })
+            .collect(),
+        networks: s.networks.iter().map(String::as_str).collect(),
+        depends_on: s
+            .depends_on
+            .iter()
+            .map(|d| {
+                (
+                    d.service.as_str(),
+                    if d.healthy {
+                        "service_healthy"
+                    } else {
+                        "service_started"
+                    },
+                )
+            })
+            .collect(),
+        secrets: &s.secrets,
+        volumes: s
+            .volumes
+            .iter()
+            .map(|m| (m.volume.as_str(), m.target.as_str()))
+            .collect(),
+        healthcheck: s.healthcheck.as_ref().map(|h| HealthView {
+            test: vec!["CMD-SHELL".to_owned(), h.command.clone()],
+            interval: format!("{}s", h.interval_s),
+            timeout: format!("{}s", h.timeout_s),
+            retries: h.retries,
+            start_period: format!("{}s", h.start_period_s),
+        }),
+        cpus: format_cpus(s.cpus),
+        memory: s.memory.docker(),
+    }
+}
+
+/// `1` → `"1.0"`, `0.25` → `"0.25"`: always a decimal, never float noise.
+pub fn format_cpus(cpus: f64) -> String {
+    let hundredths = (cpus * 100.0).round() as i64;
+    let (whole, frac) = (hundredths / 100, hundredths % 100);
+    match frac {
+        0 => format!("{whole}.0"),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cpus_are_formatted_stably() {
+        assert_eq!(super::format_cpus(1.0), "1.0");
+        assert_eq!(super::format_cpus(0.5), "0.5");
+        assert_eq!(super::format_cpus(0.25), "0.25");
+        assert_eq!(super::format_cpus(2.0000001), "2.0");
+    }
+}

@@ -1,0 +1,64 @@
+//! Targets: one module per kind of artifact. Each turns the resolved model into
+//! files in memory and does nothing else (no I/O, no decisions the model should make).
+
+mod compose;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::Stack;
+use crate::render::{Files, Templates};
+
+/// Every artifact futurestack generates. Iterate [`Target::ALL`]; never list targets by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// `docker-compose.yml` and `.env.example`.
+    Compose,
+}
+
+impl Target {
+    pub const ALL: &'static [Target] = &[Target::Compose];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Compose => "compose",
+        }
+    }
+
+    /// Folder under `templates/` that holds this target's templates.
+    pub fn template_dir(self) -> &'static str {
+        match self {
+            Target::Compose => "compose/",
+        }
+    }
+
+    /// Renders this target's files for one environment.
+    pub fn render(
+        self,
+        stack: &Stack,
+        templates: &Templates,
+        env: &minijinja::Environment<'_>,
+    ) -> Result<Files, Error> {
+        match self {
+            Target::Compose => compose::render(stack, templates, env, self.template_dir()),
+        }
+    }
+}
+
+/// Renders every target for one environment into one set of files.
+pub fn render_all(stack: &Stack, templates: &Templates) -> Result<Files, Error> {
+    let env = templates.environment()?;
+    let mut files = Files::new();
+    for target in Target::ALL {
+        for (path, text) in target.render(stack, templates, &env)? {
+            if files.insert(path.clone(), text).is_some() {
+                return Err(Error::Template {
+                    template: target.template_dir().to_owned(),
+                    message: format!("two targets generate `{path}`"),
+                });
+            }
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,72 @@
+//! Validate: the semantic rules a spec must pass before anything is rendered.
+//!
+//! Schema problems (types, unknown keys) are found by [`crate::schema`]; the rules
+//! here know what the stack means: references, ports, networks, secrets, images,
+//! capacity. Every rule has a stable code and adds to one list, so all problems
+//! are reported at once.
+
+mod capacity;
+mod naming;
+mod ports;
+mod references;
+mod security;
+
+use crate::error::{Diagnostic, Origin};
+use crate::load::{SpanIndex, pointer};
+use crate::model::Stack;
+use crate::spec::Spec;
+
+/// What a rule sees: the typed spec, where each value was written, and the model.
+pub struct Ctx<'a> {
+    pub spec: &'a Spec,
+    pub spans: &'a SpanIndex,
+    pub stack: &'a Stack,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn push(&mut self, diag: Diagnostic) {
+        self.diags.push(diag);
+    }
+
+    /// Position of a value by path segments (`["services", "mysql", "image"]`),
+    /// falling back to the nearest enclosing value.
+    pub fn at(&self, segments: &[&str]) -> Option<Origin> {
+        self.spans.nearest(&pointer(segments))
+    }
+
+    /// Position of a key by path segments (for "this entry" problems).
+    pub fn key(&self, segments: &[&str]) -> Option<Origin> {
+        let p = pointer(segments);
+        self.spans.key(&p).or_else(|| self.spans.nearest(&p))
+    }
+}
+
+/// Runs every rule. Returns errors and warnings, unsorted.
+pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
+    let mut ctx = Ctx {
+        spec,
+        spans,
+        stack,
+        diags: Vec::new(),
+    };
+    naming::check(&mut ctx);
+    references::check(&mut ctx);
+    ports::check(&mut ctx);
+    security::check(&mut ctx);
+    capacity::check(&mut ctx);
+    ctx.diags
+}
+
+/// `` `a`, `b` `` for help lines.
+pub fn list(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    let items: Vec<String> = items
+        .into_iter()
+        .map(|i| format!("`{}`", i.as_ref()))
+        .collect();
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items.join(", ")
+    }
+}

@@ -1,0 +1,82 @@
+//! Host ports: no two services may publish the same one (external services
+//! included), and a service's ports stay inside its group's range.
+
+use std::collections::BTreeMap;
+
+use super::Ctx;
+use crate::error::Diagnostic;
+
+pub fn check(ctx: &mut Ctx) {
+    let stack = ctx.stack;
+    let mut taken: BTreeMap<u16, (&str, &str)> = BTreeMap::new();
+    for service in &stack.services {
+        for port in &service.ports {
+            let Some(host) = port.host else { continue };
+            if let Some((other, other_port)) = taken.get(&host) {
+                let at = ctx.at(&["services", &service.name, "ports", &port.name, "host"]);
+                let what = if *other == service.name {
+                    format!(
+                        "`{}` publishes host port {host} twice (`{other_port}` and `{}`)",
+                        service.name, port.name
+                    )
+                } else {
+                    format!(
+                        "host port {host} of `{}` is already used by `{other}`",
+                        service.name
+                    )
+                };
+                let help = match free_port_near(
+                    &taken,
+                    host,
+                    service
+                        .group
+                        .as_deref()
+                        .and_then(|g| ctx.spec.groups.get(g))
+                        .map(|g| (g.ports.from, g.ports.to)),
+                ) {
+                    Some(free) => format!(
+                        "pick a free host port, for example {free}, or remove `host` to keep the port off the host"
+                    ),
+                    None => "pick a free host port, or remove `host` to keep the port off the host"
+                        .to_owned(),
+                };
+                ctx.push(Diagnostic::error("FS111", what).at_opt(at).with_help(help));
+            } else {
+                taken.insert(host, (&service.name, &port.name));
+            }
+        }
+    }
+
+    for service in &stack.services {
+        let Some(group_name) = &service.group else {
+            continue;
+        };
+        let Some(group) = ctx.spec.groups.get(group_name) else {
+            continue;
+        };
+        let (from, to) = (group.ports.from, group.ports.to);
+        for port in &service.ports {
+            let Some(host) = port.host else { continue };
+            if host < from || host > to {
+                let at = ctx.at(&["services", &service.name, "ports", &port.name, "host"]);
+                ctx.push(
+                    Diagnostic::error(
+                        "FS112",
+                        format!("host port {host} of `{}` is outside group `{group_name}`'s range {from}-{to}", service.name),
+                    )
+                    .at_opt(at)
+                    .with_help(format!("use a port from {from} to {to}, or move the service to another group")),
+                );
+            }
+        }
+    }
+}
+
+fn free_port_near(
+    taken: &BTreeMap<u16, (&str, &str)>,
+    port: u16,
+    range: Option<(u16, u16)>,
+) -> Option<u16> {
+    let (from, to) = range.unwrap_or((port, port.saturating_add(100)));
+    (from..=to).find(|p| !taken.contains_key(p) && *p != port)
+}

@@ -1,0 +1,121 @@
+//! Security rules: no secret values inline, pinned images, no database on a public
+//! interface, no Elasticsearch without authentication on a published port.
+
+use super::Ctx;
+use crate::error::Diagnostic;
+use crate::spec::{Kind, Tier};
+
+/// Words in a variable name that suggest its value is a secret.
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
+pub fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    !upper.ends_with("_FILE") && SECRET_WORDS.iter().any(|w| upper.contains(w))
+}
+
+/// `repo:tag` or `repo@sha256:...`, with a tag that is not `latest`.
+pub fn image_pin(image: &str) -> Result<(), &'static str> {
+    if let Some((_, digest)) = image.split_once('@') {
+        return if digest.starts_with("sha256:") && digest.len() == 71 {
+            Ok(())
+        } else {
+            Err("has a malformed digest")
+        };
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        None => Err("has no tag, so it means `latest`"),
+        Some((_, "latest")) => Err("uses the `latest` tag"),
+        Some((_, "")) => Err("has an empty tag"),
+        Some(_) => Ok(()),
+    }
+}
+
+pub fn check(ctx: &mut Ctx) {
+    let spec = ctx.spec;
+    for (name, s) in &spec.services {
+        for (key, value) in &s.env {
+            if looks_secret(key) && !value.0.is_empty() {
+                let at = ctx.at(&["services", name, "env", key]);
+                ctx.push(
+                    Diagnostic::error("FS108", format!("`{key}` of `{name}` looks like a secret written inline"))
+                        .at_opt(at)
+                        .with_help(format!(
+                            "secret values never go in a spec: declare a secret (`secrets: {{<name>: {{env: <VARIABLE>}}}}`) and give it to `{name}` under its `secrets:`; it is mounted as a file and announced as `{key}_FILE`"
+                        )),
+                );
+            }
+        }
+        if let Some(image) = &s.image {
+            if let Err(why) = image_pin(image) {
+                let at = ctx.at(&["services", name, "image"]);
+                let message = format!("image `{image}` of `{name}` {why}");
+                let help = "pin a version (`repository:1.2.3`) or a digest (`repository@sha256:...`) so every deploy runs the same bits";
+                let diag = if spec.tier == Tier::Production {
+                    Diagnostic::error("FS109", message)
+                } else {
+                    Diagnostic::warning("FS109", format!("{message} (an error in production)"))
+                };
+                ctx.push(diag.at_opt(at).with_help(help));
+            }
+        }
+        if s.kind.is_data() {
+            for (port_name, port) in &s.ports {
+                if port.public && port.host.is_some() {
+                    let at = ctx.at(&["services", name, "ports", port_name, "public"]);
+                    ctx.push(
+                        Diagnostic::error("FS115", format!("{} service `{name}` is published on all interfaces", s.kind.as_str()))
+                            .at_opt(at)
+                            .with_help("databases, caches and search engines must not face the internet: remove `public: true` (it is then bound to 127.0.0.1) or remove `host`"),
+                    );
+                }
+            }
+        }
+    }
+    for service in &ctx.stack.services {
+        if service.kind == Kind::Elasticsearch && !service.security {
+            if let Some(port) = service.ports.iter().find(|p| p.host.is_some()) {
+                let at = ctx.at(&["services", &service.name, "security"]);
+                ctx.push(
+                    Diagnostic::error("FS116", format!("elasticsearch `{}` has security disabled but publishes host port {}", service.name, port.host.unwrap_or_default()))
+                        .at_opt(at)
+                        .with_help("anyone who reaches the port can read and delete every index: enable `security` (the default), or remove `host` from its ports"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins() {
+        assert!(image_pin("mysql:8.0.40").is_ok());
+        assert!(image_pin("registry.example.com:5000/future/ai:1.2.0").is_ok());
+        assert!(image_pin(&format!("redis@sha256:{}", "a".repeat(64))).is_ok());
+        assert!(image_pin("mysql").is_err());
+        assert!(image_pin("registry.example.com:5000/future/ai").is_err());
+        assert!(image_pin("mysql:latest").is_err());
+        assert!(image_pin("redis@sha256:abc").is_err());
+    }
+
+    #[test]
+    fn secret_names() {
+        assert!(looks_secret("MYSQL_PASSWORD"));
+        assert!(looks_secret("jwt_secret"));
+        assert!(!looks_secret("MYSQL_PASSWORD_FILE"));
+        assert!(!looks_secret("LOG_LEVEL"));
+    }
+}
