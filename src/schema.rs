@@ -19,10 +19,48 @@ use crate::spec::Spec;
 /// Where the committed editor schema lives, relative to the project root.
 pub const SCHEMA_PATH: &str = "schema/futurestack.schema.json";
 
-/// The strict schema of a merged spec (draft-07).
+/// The strict schema of a merged spec (draft-07). The loader removes `null`
+/// values (in a spec, `null` means "not set"), so no value may be `null` here.
 pub fn strict() -> J {
     let generator = SchemaSettings::draft07().into_generator();
-    generator.into_root_schema_for::<Spec>().to_value()
+    let mut schema = generator.into_root_schema_for::<Spec>().to_value();
+    strip_null(&mut schema);
+    schema
+}
+
+/// Removes the `null` alternatives `Option<T>` adds, so errors speak of `T`.
+fn strip_null(schema: &mut J) {
+    match schema {
+        J::Object(obj) => {
+            if let Some(J::Array(types)) = obj.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types.remove(0);
+                    obj.insert("type".into(), only);
+                }
+            }
+            if let Some(J::Array(alternatives)) = obj.get("anyOf") {
+                let rest: Vec<J> = alternatives
+                    .iter()
+                    .filter(|a| a.get("type").is_none_or(|t| t != "null"))
+                    .cloned()
+                    .collect();
+                if rest.len() == 1 && rest.len() < alternatives.len() {
+                    obj.remove("anyOf");
+                    if let J::Object(inner) = &rest[0] {
+                        for (k, v) in inner {
+                            obj.entry(k.clone()).or_insert_with(|| v.clone());
+                        }
+                    }
+                }
+            }
+            for value in obj.values_mut() {
+                strip_null(value);
+            }
+        }
+        J::Array(items) => items.iter_mut().for_each(strip_null),
+        _ => {}
+    }
 }
 
 /// The schema for editors: every object's keys optional and every value nullable.
@@ -173,7 +211,7 @@ pub fn validate(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
                 };
                 let mut help = format!("add `{name}:`");
                 if let Some(d) = description {
-                    help.push_str(&format!(" ({})", first_sentence(&d)));
+                    help.push_str(&format!(" ({})", lowercase_first(&first_sentence(&d))));
                 }
                 diags.push(
                     Diagnostic::error("FS005", format!("missing key `{name}` {where_}"))
@@ -181,14 +219,8 @@ pub fn validate(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
                         .with_help(help),
                 );
             }
-            ValidationErrorKind::Type { kind } => {
-                let expected = format!("{kind:?}")
-                    .to_lowercase()
-                    .replace(['[', ']', '"'], "");
-                let expected = expected
-                    .replace("single(", "")
-                    .replace("multiple(", "")
-                    .replace(')', "");
+            ValidationErrorKind::Type { .. } => {
+                let expected = expected_types(&compiled.schema, &schema_at);
                 let found = json_type(error.instance());
                 diags.push(
                     Diagnostic::error(
@@ -199,15 +231,12 @@ pub fn validate(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
                     .with_help(help_from_schema(&compiled.schema, &schema_at)),
                 );
             }
-            ValidationErrorKind::Enum { options } => {
-                let options: Vec<String> = options
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+            ValidationErrorKind::Enum { .. }
+            | ValidationErrorKind::OneOfNotValid { .. }
+            | ValidationErrorKind::AnyOf { .. }
+                if !allowed_values(&compiled.schema, &schema_at).is_empty() =>
+            {
+                let options = allowed_values(&compiled.schema, &schema_at);
                 let found = error.instance();
                 let found_text = found
                     .as_str()
@@ -271,6 +300,55 @@ pub fn display_path(pointer: &str) -> String {
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// The `type` the schema at the failing keyword expects, as text (`integer or string`).
+fn expected_types(root: &J, schema_path: &str) -> String {
+    match resolve(root, parent(schema_path)).and_then(|s| s.get("type")) {
+        Some(J::String(t)) => t.clone(),
+        Some(J::Array(ts)) => ts
+            .iter()
+            .filter_map(J::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => "another type".to_owned(),
+    }
+}
+
+/// The values an `enum` (or a `oneOf`/`anyOf` of `const`s, as documented enums
+/// become) allows at the failing keyword.
+fn allowed_values(root: &J, schema_path: &str) -> Vec<String> {
+    let Some(node) = resolve(root, parent(schema_path)) else {
+        return Vec::new();
+    };
+    if let Some(J::Array(values)) = node.get("enum") {
+        return values
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+    }
+    let alternatives = node
+        .get("oneOf")
+        .or_else(|| node.get("anyOf"))
+        .and_then(J::as_array);
+    let Some(alternatives) = alternatives else {
+        return Vec::new();
+    };
+    let mut values = Vec::new();
+    for alt in alternatives {
+        let alt = match alt.get("$ref").and_then(J::as_str) {
+            Some(target) => root.pointer(target.trim_start_matches('#')).unwrap_or(alt),
+            None => alt,
+        };
+        if let Some(c) = alt.get("const").and_then(J::as_str) {
+            values.push(c.to_owned());
+        } else if let Some(J::Array(vs)) = alt.get("enum") {
+            values.extend(vs.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+        } else {
+            return Vec::new();
+        }
+    }
+    values
 }
 
 fn json_type(value: &J) -> &'static str {
@@ -388,7 +466,7 @@ fn description_of(root: &J, schema: &J) -> Option<String> {
 fn help_from_schema(root: &J, schema_path: &str) -> String {
     resolve(root, parent(schema_path))
         .and_then(|s| description_of(root, s))
-        .map(|d| first_sentence(&d))
+        .map(|d| format!("expected: {}", lowercase_first(&first_sentence(&d))))
         .unwrap_or_else(|| format!("see the schema in `{SCHEMA_PATH}`"))
 }
 

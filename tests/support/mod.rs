@@ -1,0 +1,89 @@
+//! Helpers shared by the integration tests: run the CLI in-process, copy projects.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use futurestack::error::Style;
+
+/// Exit code, stdout and stderr of one in-process run.
+pub struct Outcome {
+    pub code: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `futurestack -C <dir> <args...>` in-process.
+pub fn run_in(dir: &Path, args: &[&str]) -> Outcome {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut argv: Vec<String> = vec!["futurestack".into(), "-C".into(), dir.display().to_string()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let code = {
+        let mut console = futurestack::Console {
+            out: &mut out,
+            err: &mut err,
+            style: Style::Plain,
+        };
+        futurestack::run(argv, &mut console)
+    };
+    Outcome {
+        code,
+        stdout: String::from_utf8(out).unwrap(),
+        stderr: String::from_utf8(err).unwrap(),
+    }
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A temporary copy of the shipped project (environments, golden, schema).
+pub fn shipped_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["environments", "golden", "schema"] {
+        copy_dir(&repo().join(sub), &dir.path().join(sub));
+    }
+    dir
+}
+
+/// Every file below `dir` with its bytes, for before/after comparisons.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.push((entry.path(), std::fs::read(entry.path()).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Whether this run is in CI, where a missing validator must fail.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
