@@ -1,29 +1,43 @@
 //! Overlay merging: maps merge by key, scalars and lists replace, `null` removes.
 
-use super::yaml::{Node, Value};
+use std::collections::HashMap;
+
+use super::yaml::{Key, Node, Value};
 
 /// Merges `overlay` onto `base`. Every value keeps the position of the file it
 /// came from, so diagnostics point at the overlay when the overlay set the value.
+/// Keys keep their first position. Linear in the size of both maps.
 pub fn merge(base: Node, overlay: Node) -> Node {
     let base_origin = base.origin;
     match (base.value, overlay.value) {
-        (Value::Map(mut base_entries), Value::Map(overlay_entries)) => {
+        (Value::Map(base_entries), Value::Map(overlay_entries)) => {
+            let mut slots: Vec<Option<(Key, Node)>> = base_entries.into_iter().map(Some).collect();
+            let mut index: HashMap<String, usize> = slots
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.as_ref().map(|(k, _)| (k.name.clone(), i)))
+                .collect();
             for (key, value) in overlay_entries {
-                match base_entries.iter().position(|(k, _)| k.name == key.name) {
-                    Some(idx) if value.value == Value::Null => {
-                        base_entries.remove(idx);
+                let removes = value.value == Value::Null;
+                match index.get(&key.name).copied() {
+                    Some(i) if removes => {
+                        slots[i] = None;
+                        index.remove(&key.name);
                     }
-                    Some(idx) => {
-                        // The key keeps its first position; the value is merged.
-                        let (old_key, old) = base_entries.remove(idx);
-                        base_entries.insert(idx, (old_key, merge(old, value)));
+                    Some(i) => {
+                        if let Some((old_key, old)) = slots[i].take() {
+                            slots[i] = Some((old_key, merge(old, value)));
+                        }
                     }
-                    None if value.value == Value::Null => {}
-                    None => base_entries.push((key, value)),
+                    None if removes => {}
+                    None => {
+                        index.insert(key.name.clone(), slots.len());
+                        slots.push(Some((key, value)));
+                    }
                 }
             }
             Node {
-                value: Value::Map(base_entries),
+                value: Value::Map(slots.into_iter().flatten().collect()),
                 origin: base_origin,
             }
         }

@@ -36,6 +36,16 @@ pub struct Stack {
     pub logging: Logging,
 }
 
+impl Stack {
+    /// The service named `name` (services are sorted by name).
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services
+            .binary_search_by(|s| s.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.services[i])
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Network {
     /// The name services use in the spec (and the compose file).
@@ -263,16 +273,22 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         service.secrets.dedup();
     }
 
+    // Who receives each secret, in one pass (services are sorted, so lists are too).
+    let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for svc in services.iter().filter(|svc| !svc.external) {
+        for secret in &svc.secrets {
+            users
+                .entry(secret.as_str())
+                .or_default()
+                .push(svc.name.clone());
+        }
+    }
     let secrets = spec
         .secrets
         .iter()
         .filter_map(|(name, s)| {
-            let used_by: Vec<String> = services
-                .iter()
-                .filter(|svc| !svc.external && svc.secrets.contains(name))
-                .map(|svc| svc.name.clone())
-                .collect();
-            (!used_by.is_empty()).then(|| Secret {
+            let used_by = users.remove(name.as_str())?;
+            Some(Secret {
                 name: name.clone(),
                 env: s.env.clone(),
                 description: s.description.clone(),

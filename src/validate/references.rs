@@ -107,7 +107,7 @@ fn check_networks(ctx: &mut Ctx, name: &str, s: &Service) {
                 .with_help("add `networks: [<network>]` naming an `external` network, so services that use it can reach it"),
         );
     }
-    let stack_service = ctx.stack.services.iter().find(|x| x.name == name);
+    let stack_service = ctx.stack.service(name);
     if let Some(svc) = stack_service {
         if !svc.external && svc.networks.is_empty() && s.networks.is_none() {
             let at = ctx.key(&["services", name]);
