@@ -86,7 +86,16 @@ fn typed_error(
 
 /// Renders every target of one environment, plus its ownership manifest.
 pub fn render(stack: &Stack, templates: &Templates) -> Result<Files, Error> {
-    let mut files = targets::render_all(stack, templates)?;
+    render_with(stack, templates, &templates.environment()?)
+}
+
+/// [`render`] with a template environment built once for many environments.
+pub fn render_with(
+    stack: &Stack,
+    templates: &Templates,
+    env: &minijinja::Environment<'_>,
+) -> Result<Files, Error> {
+    let mut files = targets::render_all(stack, templates, env)?;
     let mut manifest = String::from(
         "Files futurestack generated in this folder. `futurestack generate` removes them\nwhen the spec no longer generates them, and never touches other files.\n",
     );

@@ -186,9 +186,12 @@ pub fn render_project(
     project: &Project,
     templates: &Templates,
 ) -> Result<Vec<(String, Files)>, Error> {
+    let env = templates.environment()?;
     project
         .stacks
         .iter()
-        .map(|stack| pipeline::render(stack, templates).map(|files| (stack.env.clone(), files)))
+        .map(|stack| {
+            pipeline::render_with(stack, templates, &env).map(|files| (stack.env.clone(), files))
+        })
         .collect()
 }

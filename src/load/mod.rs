@@ -25,6 +25,8 @@ pub trait ReadSource {
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
     files: BTreeMap<Arc<str>, Arc<str>>,
+    /// Parsed documents, so a base shared by several environments is parsed once.
+    parsed: BTreeMap<Arc<str>, Node>,
 }
 
 impl Sources {
@@ -38,6 +40,7 @@ impl Sources {
 
     pub fn extend(&mut self, other: Sources) {
         self.files.extend(other.files);
+        self.parsed.extend(other.parsed);
     }
 }
 
@@ -107,21 +110,28 @@ fn load_chain(
         ]);
     }
     chain.push(display.clone());
-    let text = reader.read(path).map_err(|err| {
-        let diag = match referenced_from.clone() {
-            Some(origin) => Diagnostic::error(
-                "FS002",
-                format!("cannot read `{display}`, named by `extends`: {err}"),
-            )
-            .at(origin)
-            .with_help("`extends` is a path relative to the file that says it"),
-            None => Diagnostic::error("FS002", format!("cannot read `{display}`: {err}")),
-        };
-        vec![diag]
-    })?;
-    let text: Arc<str> = Arc::from(text);
-    sources.insert(display.clone(), text.clone());
-    let mut node = yaml::parse(&display, &text).map_err(|d| vec![d])?;
+    let mut node = match sources.parsed.get(&display) {
+        Some(node) => node.clone(),
+        None => {
+            let text = reader.read(path).map_err(|err| {
+                let diag = match referenced_from.clone() {
+                    Some(origin) => Diagnostic::error(
+                        "FS002",
+                        format!("cannot read `{display}`, named by `extends`: {err}"),
+                    )
+                    .at(origin)
+                    .with_help("`extends` is a path relative to the file that says it"),
+                    None => Diagnostic::error("FS002", format!("cannot read `{display}`: {err}")),
+                };
+                vec![diag]
+            })?;
+            let text: Arc<str> = Arc::from(text);
+            sources.insert(display.clone(), text.clone());
+            let node = yaml::parse(&display, &text).map_err(|d| vec![d])?;
+            sources.parsed.insert(display.clone(), node.clone());
+            node
+        }
+    };
     let Value::Map(entries) = &mut node.value else {
         let found = describe(&node.value);
         return Err(vec![

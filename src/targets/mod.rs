@@ -46,12 +46,16 @@ impl Target {
     }
 }
 
-/// Renders every target for one environment into one set of files.
-pub fn render_all(stack: &Stack, templates: &Templates) -> Result<Files, Error> {
-    let env = templates.environment()?;
+/// Renders every target for one environment into one set of files, with a
+/// template environment from [`Templates::environment`] (built once per run).
+pub fn render_all(
+    stack: &Stack,
+    templates: &Templates,
+    env: &minijinja::Environment<'_>,
+) -> Result<Files, Error> {
     let mut files = Files::new();
     for target in Target::ALL {
-        for (path, text) in target.render(stack, templates, &env)? {
+        for (path, text) in target.render(stack, templates, env)? {
             if files.insert(path.clone(), text).is_some() {
                 return Err(Error::Template {
                     template: target.template_dir().to_owned(),
