@@ -3,7 +3,6 @@
 //! do not edit" banner, and newline handling, all in this one place.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Output, State, UndefinedBehavior};
@@ -27,27 +26,16 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Reads the overrides below `dir`: any file whose relative path matches an
-    /// embedded template replaces it.
-    pub fn with_overrides_from(dir: &Path) -> Result<Self, Error> {
-        if !dir.is_dir() {
-            return Err(Error::Usage(format!(
-                "`--templates {}` is not a directory",
-                dir.display()
-            )));
-        }
-        let mut overrides = BTreeMap::new();
-        for (name, _) in EMBEDDED {
-            let path: PathBuf = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    overrides.insert((*name).to_owned(), text);
-                }
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(err) => return Err(Error::io(path, err)),
-            }
-        }
-        Ok(Templates { overrides })
+    /// Embedded templates with some replaced: `overrides` maps a template path
+    /// (`compose/docker-compose.yml.j2`) to its text. The command layer reads them
+    /// from `--templates DIR`, so rendering does no I/O.
+    pub fn with_overrides(overrides: BTreeMap<String, String>) -> Self {
+        Templates { overrides }
+    }
+
+    /// Paths of every embedded template, relative to `templates/`.
+    pub fn embedded_names() -> impl Iterator<Item = &'static str> {
+        EMBEDDED.iter().map(|(n, _)| *n)
     }
 
     /// Names of the templates of one target (`compose/...`), sorted.

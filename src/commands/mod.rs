@@ -7,6 +7,7 @@ pub mod generate;
 pub mod schema;
 pub mod validate;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cli::{OutputArgs, SpecArgs};
@@ -40,7 +41,7 @@ pub(crate) fn plan_and_compare(
     console: &mut Console,
 ) -> Result<(Plan, Vec<Change>), Error> {
     let templates = match &args.templates {
-        Some(dir) => Templates::with_overrides_from(&root.join(dir))?,
+        Some(dir) => read_template_overrides(&root.join(dir))?,
         None => Templates::default(),
     };
     let project = project::load_project(&selection(root, &args.specs))?;
@@ -54,6 +55,29 @@ pub(crate) fn plan_and_compare(
     };
     let changes = output::compare(&plan)?;
     Ok((plan, changes))
+}
+
+/// Reads `--templates DIR`: any file whose path below `dir` matches an embedded
+/// template replaces it.
+fn read_template_overrides(dir: &Path) -> Result<Templates, Error> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "`--templates {}` is not a directory",
+            dir.display()
+        )));
+    }
+    let mut overrides = BTreeMap::new();
+    for name in Templates::embedded_names() {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                overrides.insert(name.to_owned(), text);
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(Error::io(path, err)),
+        }
+    }
+    Ok(Templates::with_overrides(overrides))
 }
 
 /// The command that regenerates what `args` selects.

@@ -23,18 +23,6 @@ pub struct KindInfo {
     pub fields: &'static [&'static str],
 }
 
-/// Fields that only some kinds understand, for the "not valid for this kind" rule.
-pub const KIND_SPECIFIC_FIELDS: &[&str] = &[
-    "engine",
-    "hostname",
-    "health_path",
-    "metrics_path",
-    "database",
-    "user",
-    "heap",
-    "security",
-];
-
 pub fn info(kind: Kind) -> KindInfo {
     match kind {
         Kind::App => KindInfo {
