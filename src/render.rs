@@ -107,6 +107,8 @@ pub enum Format {
     ComposeYaml,
     /// Plain YAML.
     Yaml,
+    /// JSON: values become JSON literals.
+    Json,
     /// Line-oriented text where a value must stay on one line (`.env` files).
     Line,
 }
@@ -119,6 +121,8 @@ impl Format {
             Format::ComposeYaml
         } else if output.ends_with(".yml") || output.ends_with(".yaml") {
             Format::Yaml
+        } else if output.ends_with(".json") {
+            Format::Json
         } else {
             Format::Line
         }
@@ -128,6 +132,7 @@ impl Format {
         match self {
             Format::ComposeYaml => "compose-yaml",
             Format::Yaml => "yaml",
+            Format::Json => "json",
             Format::Line => "line",
         }
     }
@@ -136,6 +141,7 @@ impl Format {
         match ae {
             AutoEscape::Custom(name) if name == "compose-yaml" => Format::ComposeYaml,
             AutoEscape::Custom(name) if name == "yaml" => Format::Yaml,
+            AutoEscape::Custom(name) if name == "json" => Format::Json,
             _ => Format::Line,
         }
     }
@@ -154,6 +160,9 @@ fn format_value(
     let text = match Format::from_auto_escape(&state.auto_escape()) {
         Format::ComposeYaml => yaml_scalar(value, true),
         Format::Yaml => yaml_scalar(value, false),
+        Format::Json => serde_json::to_string(&value).map_err(|e| {
+            minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+        })?,
         Format::Line => one_line(&value.to_string()),
     };
     out.write_str(&text).map_err(Into::into)
@@ -258,6 +267,11 @@ pub fn render_target<C: Serialize>(
             .trim_start_matches(target_dir)
             .trim_end_matches(".j2")
             .to_owned();
+        // A template that renders nothing produces no file (for example the
+        // Alertmanager config when an existing Prometheus does the alerting).
+        if body.trim().is_empty() {
+            continue;
+        }
         let text = with_banner(&path, stack, &body);
         files.insert(path, text);
     }

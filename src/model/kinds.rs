@@ -2,7 +2,7 @@
 //! ports, where data lives, default limits, the secrets a kind needs, its health
 //! check, and the connection settings it gives to the services that use it.
 
-use crate::spec::Kind;
+use crate::spec::{ExporterFor, Kind};
 
 /// Built-in knowledge about one kind.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +97,80 @@ pub fn info(kind: Kind) -> KindInfo {
             secret_roles: &[],
             fields: &["engine", "hostname"],
         },
+        Kind::Prometheus => monitoring(
+            "prom/prometheus:v2.53.3",
+            &[("http", 9090)],
+            Some("/prometheus"),
+            0.25,
+            1024,
+        ),
+        Kind::Alertmanager => monitoring(
+            "prom/alertmanager:v0.27.0",
+            &[("http", 9093)],
+            Some("/alertmanager"),
+            0.05,
+            128,
+        ),
+        Kind::Grafana => monitoring(
+            "grafana/grafana:11.3.1",
+            &[("http", 3000)],
+            Some("/var/lib/grafana"),
+            0.1,
+            256,
+        ),
+        Kind::NodeExporter => monitoring(
+            "prom/node-exporter:v1.8.2",
+            &[("metrics", 9100)],
+            None,
+            0.05,
+            64,
+        ),
+        Kind::Exporter(ExporterFor::Mysql) => monitoring(
+            "prom/mysqld-exporter:v0.16.0",
+            &[("metrics", 9104)],
+            None,
+            0.05,
+            64,
+        ),
+        Kind::Exporter(ExporterFor::Postgres) => monitoring(
+            "quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
+            &[("metrics", 9187)],
+            None,
+            0.05,
+            64,
+        ),
+        Kind::Exporter(ExporterFor::Redis) => monitoring(
+            "oliver006/redis_exporter:v1.67.0-alpine",
+            &[("metrics", 9121)],
+            None,
+            0.05,
+            64,
+        ),
+        Kind::Exporter(ExporterFor::Elasticsearch) => monitoring(
+            "quay.io/prometheuscommunity/elasticsearch-exporter:v1.8.0",
+            &[("metrics", 9114)],
+            None,
+            0.05,
+            64,
+        ),
+    }
+}
+
+const fn monitoring(
+    image: &'static str,
+    ports: &'static [(&'static str, u16)],
+    data_mount: Option<&'static str>,
+    cpus: f64,
+    memory_mib: u64,
+) -> KindInfo {
+    KindInfo {
+        default_image: Some(image),
+        ports,
+        data_mount,
+        cpus,
+        memory_mib,
+        secret_roles: &[],
+        fields: &[],
     }
 }
 
@@ -151,6 +225,15 @@ pub fn healthcheck(
         Kind::Weaviate => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/v1/.well-known/ready || exit 1"
         )),
+        Kind::Prometheus | Kind::Alertmanager => Some(format!(
+            "wget -q --spider http://127.0.0.1:{port}/-/healthy || exit 1"
+        )),
+        Kind::Grafana => Some(format!(
+            "wget -q --spider http://127.0.0.1:{port}/api/health || exit 1"
+        )),
+        Kind::NodeExporter | Kind::Exporter(_) => Some(format!(
+            "wget -q --spider http://127.0.0.1:{port}/metrics || exit 1"
+        )),
         Kind::External => None,
     }
 }
@@ -159,7 +242,12 @@ pub fn healthcheck(
 pub fn start_period_seconds(kind: Kind) -> u32 {
     match kind {
         Kind::Elasticsearch | Kind::Neo4j => 90,
-        Kind::Mysql | Kind::Postgres | Kind::Weaviate => 30,
-        Kind::App | Kind::Redis | Kind::External => 10,
+        Kind::Mysql | Kind::Postgres | Kind::Weaviate | Kind::Grafana | Kind::Prometheus => 30,
+        Kind::App
+        | Kind::Redis
+        | Kind::External
+        | Kind::Alertmanager
+        | Kind::NodeExporter
+        | Kind::Exporter(_) => 10,
     }
 }

@@ -5,7 +5,11 @@
 //! Building the model never fails: references that do not resolve are skipped here
 //! and reported by `validate`, so all problems can be reported at once.
 
+mod alerts;
 pub mod kinds;
+pub mod monitoring;
+
+pub use alerts::expand_labels;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -34,6 +38,8 @@ pub struct Stack {
     /// Named volumes, sorted by name.
     pub volumes: Vec<Volume>,
     pub logging: Logging,
+    /// Scrape jobs, alert rules and receivers, when the spec has `monitoring`.
+    pub monitoring: Option<monitoring::Model>,
 }
 
 impl Stack {
@@ -101,6 +107,21 @@ pub struct Service {
     pub heap: Option<ByteSize>,
     /// Elasticsearch security.
     pub security: bool,
+    /// Files generated next to the compose file, mounted read-only (monitoring configs).
+    pub binds: Vec<Bind>,
+    /// Replaces the image's entrypoint (exporters that read a secret file first).
+    pub entrypoint: Option<Vec<String>>,
+    /// Added by futurestack (monitoring), not written in the spec.
+    pub generated: bool,
+}
+
+/// A host path mounted into a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    /// Path on the host, relative to the compose file (`./prometheus`) or absolute (`/`).
+    pub source: String,
+    pub target: String,
+    pub read_only: bool,
 }
 
 impl Service {
@@ -189,7 +210,7 @@ pub fn client_secret_role(kind: Kind) -> Option<&'static str> {
         Kind::Mysql | Kind::Postgres | Kind::Redis | Kind::Elasticsearch => Some("password"),
         Kind::Neo4j => Some("auth"),
         Kind::Weaviate => Some("api_key"),
-        Kind::App | Kind::External => None,
+        _ => None,
     }
 }
 
@@ -273,6 +294,8 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         service.secrets.dedup();
     }
 
+    let monitoring = monitoring::add(spec, &mut services);
+
     // Who receives each secret, in one pass (services are sorted, so lists are too).
     let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for svc in services.iter().filter(|svc| !svc.external) {
@@ -323,12 +346,14 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         secrets,
         volumes,
         logging: spec.logging.clone(),
+        monitoring,
     }
 }
 
 fn volume_size(spec: &Spec, service: &Service, volume: &str) -> Option<ByteSize> {
     let local = volume.strip_prefix(&format!("{}-", service.name))?;
-    spec.services[&service.name]
+    spec.services
+        .get(&service.name)?
         .volumes
         .get(local)
         .and_then(|v| v.size)
@@ -533,6 +558,9 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         metrics_path,
         heap,
         security,
+        binds: Vec::new(),
+        entrypoint: None,
+        generated: false,
     }
 }
 
@@ -602,7 +630,7 @@ fn own_env(
             put("DEFAULT_VECTORIZER_MODULE", "none".into());
             put("CLUSTER_HOSTNAME", "node1".into());
         }
-        Kind::App | Kind::Redis | Kind::External => {}
+        _ => {}
     }
     if s.kind == Kind::App {
         for (role, name) in &s.secrets {
@@ -707,7 +735,12 @@ pub fn connection_env(used: &Service) -> Vec<(String, String)> {
                 put("WEAVIATE_API_KEY_FILE".into(), f);
             }
         }
-        Kind::App => put(
+        Kind::App
+        | Kind::Prometheus
+        | Kind::Alertmanager
+        | Kind::Grafana
+        | Kind::NodeExporter
+        | Kind::Exporter(_) => put(
             format!("{}_URL", env_name(&used.name)),
             format!("http://{host}:{port}"),
         ),

@@ -5,6 +5,7 @@
 //! hover help. Maps are `BTreeMap`s so that the order of keys in the input never
 //! changes the output.
 
+mod monitoring;
 mod units;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,11 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-pub use units::{ByteSize, EnvValue};
+pub use monitoring::{
+    AlertRule, AlertSeverity, AppMetrics, Grafana, Monitoring, MonitoringMode, Receiver,
+    ReceiverKind, Thresholds,
+};
+pub use units::{ByteSize, Duration, EnvValue};
 
 /// One environment of a stack (or a shared base that environments extend).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -49,6 +54,9 @@ pub struct Spec {
     /// Container log rotation, applied to every container.
     #[serde(default)]
     pub logging: Logging,
+    /// Prometheus, Alertmanager and Grafana. Omit to run no monitoring.
+    #[serde(default)]
+    pub monitoring: Option<Monitoring>,
 }
 
 /// How production-like an environment is.
@@ -258,6 +266,49 @@ pub enum Kind {
     /// Already running on the host and not managed by futurestack. It is never rendered
     /// as a container, but its ports and network are known to every check.
     External,
+    // The kinds below are added by futurestack (from `monitoring`), never written in a spec.
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    Prometheus,
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    Alertmanager,
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    Grafana,
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    NodeExporter,
+    /// A Prometheus exporter for a database service.
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    Exporter(ExporterFor),
+}
+
+/// The database kinds futurestack adds an exporter for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExporterFor {
+    Mysql,
+    Postgres,
+    Redis,
+    Elasticsearch,
+}
+
+impl ExporterFor {
+    pub fn of(kind: Kind) -> Option<ExporterFor> {
+        match kind {
+            Kind::Mysql => Some(ExporterFor::Mysql),
+            Kind::Postgres => Some(ExporterFor::Postgres),
+            Kind::Redis => Some(ExporterFor::Redis),
+            Kind::Elasticsearch => Some(ExporterFor::Elasticsearch),
+            _ => None,
+        }
+    }
 }
 
 impl Kind {
@@ -282,12 +333,37 @@ impl Kind {
             Kind::Neo4j => "neo4j",
             Kind::Weaviate => "weaviate",
             Kind::External => "external",
+            Kind::Prometheus => "prometheus",
+            Kind::Alertmanager => "alertmanager",
+            Kind::Grafana => "grafana",
+            Kind::NodeExporter => "node-exporter",
+            Kind::Exporter(_) => "exporter",
         }
     }
 
     /// Databases, caches and search engines.
     pub fn is_data(self) -> bool {
-        !matches!(self, Kind::App | Kind::External)
+        matches!(
+            self,
+            Kind::Mysql
+                | Kind::Postgres
+                | Kind::Redis
+                | Kind::Elasticsearch
+                | Kind::Neo4j
+                | Kind::Weaviate
+        )
+    }
+
+    /// Kinds futurestack adds for monitoring.
+    pub fn is_monitoring(self) -> bool {
+        matches!(
+            self,
+            Kind::Prometheus
+                | Kind::Alertmanager
+                | Kind::Grafana
+                | Kind::NodeExporter
+                | Kind::Exporter(_)
+        )
     }
 }
 

@@ -90,6 +90,88 @@ impl JsonSchema for ByteSize {
     }
 }
 
+/// A duration written like `15s`, `5m`, `2h` or `15d` (Prometheus notation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration {
+    seconds: u64,
+}
+
+pub const DURATION_PATTERN: &str = r"^[1-9][0-9]{0,5}(s|m|h|d)$";
+
+impl Duration {
+    pub const fn from_seconds(seconds: u64) -> Self {
+        Duration { seconds }
+    }
+
+    pub fn seconds(self) -> u64 {
+        self.seconds
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let unit = text.chars().last()?;
+        let factor = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return None,
+        };
+        let digits = &text[..text.len() - 1];
+        if digits.is_empty()
+            || digits.len() > 6
+            || digits.starts_with('0')
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        digits.parse::<u64>().ok().map(|n| Duration {
+            seconds: n * factor,
+        })
+    }
+}
+
+impl fmt::Display for Duration {
+    /// The largest whole unit: `90s`, `5m`, `2h`, `15d`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.seconds;
+        if s % 86400 == 0 {
+            write!(f, "{}d", s / 86400)
+        } else if s % 3600 == 0 {
+            write!(f, "{}h", s / 3600)
+        } else if s % 60 == 0 {
+            write!(f, "{}m", s / 60)
+        } else {
+            write!(f, "{s}s")
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Duration::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a duration; write it like `15s`, `5m` or `2h`"
+            ))
+        })
+    }
+}
+
+impl JsonSchema for Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "A duration such as `15s`, `5m`, `2h` or `15d`.",
+            "examples": ["15s", "5m"]
+        })
+    }
+}
+
 /// The value of a plain environment variable: written as a string, number or boolean,
 /// always passed to the container as a string.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

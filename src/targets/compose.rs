@@ -24,12 +24,15 @@ struct ServiceView<'a> {
     image: &'a str,
     restart: &'a str,
     command: Option<&'a [String]>,
+    entrypoint: Option<&'a [String]>,
     env: Vec<(&'a str, &'a str)>,
     ports: Vec<String>,
+    expose: Vec<String>,
     networks: Vec<&'a str>,
     depends_on: Vec<(&'a str, &'static str)>,
     secrets: &'a [String],
     volumes: Vec<(&'a str, &'a str)>,
+    binds: Vec<String>,
     healthcheck: Option<HealthView>,
     cpus: String,
     memory: String,
@@ -114,6 +117,7 @@ fn service_view(s: &Service) -> ServiceView<'_> {
         image: s.image.as_deref().unwrap_or_default(),
         restart: s.restart.as_str(),
         command: s.command.as_deref(),
+        entrypoint: s.entrypoint.as_deref(),
         env: s
             .env
             .iter()
@@ -127,6 +131,7 @@ fn service_view(s: &Service) -> ServiceView<'_> {
                     .map(|host| format!("{}:{}:{}", p.host_ip(), host, p.container))
             })
             .collect(),
+        expose: s.ports.iter().map(|p| p.container.to_string()).collect(),
         networks: s.networks.iter().map(String::as_str).collect(),
         depends_on: s
             .depends_on
@@ -143,6 +148,18 @@ fn service_view(s: &Service) -> ServiceView<'_> {
             })
             .collect(),
         secrets: &s.secrets,
+        binds: s
+            .binds
+            .iter()
+            .map(|b| {
+                format!(
+                    "{}:{}{}",
+                    b.source,
+                    b.target,
+                    if b.read_only { ":ro" } else { "" }
+                )
+            })
+            .collect(),
         volumes: s
             .volumes
             .iter()

@@ -2,6 +2,7 @@
 //! files in memory and does nothing else (no I/O, no decisions the model should make).
 
 mod compose;
+pub mod monitoring;
 
 use serde::Serialize;
 
@@ -15,14 +16,17 @@ use crate::render::{Files, Templates};
 pub enum Target {
     /// `docker-compose.yml` and `.env.example`.
     Compose,
+    /// Prometheus, alert rules and their tests, Alertmanager, Grafana.
+    Monitoring,
 }
 
 impl Target {
-    pub const ALL: &'static [Target] = &[Target::Compose];
+    pub const ALL: &'static [Target] = &[Target::Compose, Target::Monitoring];
 
     pub fn name(self) -> &'static str {
         match self {
             Target::Compose => "compose",
+            Target::Monitoring => "monitoring",
         }
     }
 
@@ -30,6 +34,7 @@ impl Target {
     pub fn template_dir(self) -> &'static str {
         match self {
             Target::Compose => "compose/",
+            Target::Monitoring => "monitoring/",
         }
     }
 
@@ -42,6 +47,7 @@ impl Target {
     ) -> Result<Files, Error> {
         match self {
             Target::Compose => compose::render(stack, templates, env, self.template_dir()),
+            Target::Monitoring => monitoring::render(stack, templates, env, self.template_dir()),
         }
     }
 }

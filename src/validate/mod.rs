@@ -6,6 +6,7 @@
 //! are reported at once.
 
 mod capacity;
+mod monitoring;
 mod naming;
 mod ports;
 mod references;
@@ -35,6 +36,18 @@ impl<'a> Ctx<'a> {
         self.spans.nearest(&pointer(segments))
     }
 
+    /// Position of `used` in the `uses` of `service`; for services futurestack
+    /// added (monitoring), the `monitoring` section that asked for them.
+    pub fn uses_at(&self, service: &str, used: &str) -> Option<Origin> {
+        match self.spec.services.get(service) {
+            Some(s) => {
+                let idx = s.uses.iter().position(|u| u == used).unwrap_or(0);
+                self.at(&["services", service, "uses", &idx.to_string()])
+            }
+            None => self.key(&["monitoring"]),
+        }
+    }
+
     /// Position of a key by path segments (for "this entry" problems).
     pub fn key(&self, segments: &[&str]) -> Option<Origin> {
         let p = pointer(segments);
@@ -55,6 +68,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     ports::check(&mut ctx);
     security::check(&mut ctx);
     capacity::check(&mut ctx);
+    monitoring::check(&mut ctx);
     ctx.diags
 }
 

@@ -419,12 +419,7 @@ fn check_shared_networks(ctx: &mut Ctx) {
                 continue; // reported as FS102 (external without network)
             }
             if !service.networks.iter().any(|n| used.networks.contains(n)) {
-                let idx = ctx.spec.services[&service.name]
-                    .uses
-                    .iter()
-                    .position(|u| u == used_name)
-                    .unwrap_or(0);
-                let at = ctx.at(&["services", &service.name, "uses", &idx.to_string()]);
+                let at = ctx.uses_at(&service.name, used_name);
                 ctx.push(
                     Diagnostic::error(
                         "FS113",
@@ -460,12 +455,7 @@ fn check_env_clashes(ctx: &mut Ctx) {
             };
             for (key, _) in model::connection_env(used) {
                 if let Some(first) = provided.insert(key.clone(), used_name) {
-                    let idx = ctx.spec.services[&service.name]
-                        .uses
-                        .iter()
-                        .position(|u| u == used_name)
-                        .unwrap_or(0);
-                    let at = ctx.at(&["services", &service.name, "uses", &idx.to_string()]);
+                    let at = ctx.uses_at(&service.name, used_name);
                     ctx.push(
                         Diagnostic::error(
                             "FS119",
@@ -487,6 +477,7 @@ fn check_declared_secrets(ctx: &mut Ctx) {
         .services
         .values()
         .flat_map(|s| s.secrets.values())
+        .chain(ctx.stack.services.iter().flat_map(|s| s.secrets.iter()))
         .collect();
     let mut by_env: BTreeMap<&str, &str> = BTreeMap::new();
     for (name, secret) in &spec.secrets {

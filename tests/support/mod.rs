@@ -87,3 +87,55 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
+
+/// Output folders of every golden environment: the shipped project's and the cases'.
+pub fn golden_env_dirs() -> Vec<PathBuf> {
+    let mut roots = vec![repo().join("golden")];
+    for case in std::fs::read_dir(repo().join("tests/cases"))
+        .unwrap()
+        .flatten()
+    {
+        roots.push(case.path().join("golden"));
+    }
+    let mut dirs = Vec::new();
+    for root in roots {
+        let Ok(envs) = std::fs::read_dir(&root) else {
+            continue;
+        };
+        for env in envs.flatten() {
+            if env.path().is_dir() {
+                dirs.push(env.path());
+            }
+        }
+    }
+    dirs.sort();
+    dirs
+}
+
+/// A validator on PATH (Debian packages) or `None`; under CI a missing one panics.
+pub fn tool_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file());
+    match found {
+        Some(p) => Some(p),
+        None if in_ci() => {
+            panic!("{name} is not installed, and CI=true: run ./scripts/test, which installs it")
+        }
+        None => {
+            eprintln!(
+                "SKIPPED: {name} is not installed; run ./scripts/test to install it and run this check"
+            );
+            None
+        }
+    }
+}
+
+/// Runs a command; returns (success, stdout + stderr).
+pub fn run_tool(cmd: &mut std::process::Command) -> (bool, String) {
+    let output = cmd.output().expect("run validator");
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}

@@ -1,0 +1,238 @@
+//! Rules for the `monitoring` section: the Prometheus it relies on, receivers,
+//! secrets, networks, rule names, and names the added services would take.
+
+use super::{Ctx, list};
+use crate::error::Diagnostic;
+use crate::model::monitoring::added_names;
+use crate::spec::{Kind, MonitoringMode, ReceiverKind};
+use crate::suggest::did_you_mean;
+
+pub fn check(ctx: &mut Ctx) {
+    let spec = ctx.spec;
+    let Some(mon) = &spec.monitoring else { return };
+
+    for name in added_names(spec) {
+        if spec.services.contains_key(&name) {
+            let at = ctx.key(&["services", &name]);
+            ctx.push(
+                Diagnostic::error(
+                    "FS143",
+                    format!("service name `{name}` is taken by monitoring"),
+                )
+                .at_opt(at)
+                .with_help("futurestack adds this service for `monitoring`: rename yours"),
+            );
+        }
+    }
+
+    match (mon.mode, &mon.prometheus) {
+        (MonitoringMode::Existing, None) => {
+            let at = ctx.at(&["monitoring", "mode"]);
+            ctx.push(
+                Diagnostic::error("FS140", "`monitoring.mode: existing` needs `monitoring.prometheus`")
+                    .at_opt(at)
+                    .with_help("name the `external` service that is the existing Prometheus, for example `prometheus: prometheus-prod`"),
+            );
+        }
+        (MonitoringMode::Existing, Some(name)) => match spec.services.get(name) {
+            Some(s) if s.kind == Kind::External => {}
+            Some(s) => {
+                let at = ctx.at(&["monitoring", "prometheus"]);
+                ctx.push(
+                    Diagnostic::error("FS140", format!("`monitoring.prometheus` names `{name}`, a {} service, not an external one", s.kind.as_str()))
+                        .at_opt(at)
+                        .with_help("name the `external` service of the Prometheus that already runs on the host"),
+                );
+            }
+            None => {
+                let at = ctx.at(&["monitoring", "prometheus"]);
+                let help = match did_you_mean(name, spec.services.keys().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => {
+                        "declare the existing Prometheus as a service of kind `external`".to_owned()
+                    }
+                };
+                ctx.push(
+                    Diagnostic::error(
+                        "FS140",
+                        format!("`monitoring.prometheus` names `{name}`, which is not a service"),
+                    )
+                    .at_opt(at)
+                    .with_help(help),
+                );
+            }
+        },
+        (MonitoringMode::Own, Some(_)) => {
+            let at = ctx.key(&["monitoring", "prometheus"]);
+            ctx.push(
+                Diagnostic::error("FS140", "`monitoring.prometheus` only applies to `mode: existing`")
+                    .at_opt(at)
+                    .with_help("remove it, or set `mode: existing` to use that Prometheus instead of running one"),
+            );
+        }
+        (MonitoringMode::Own, None) => {}
+    }
+
+    if let Some(networks) = &mon.networks {
+        for (i, network) in networks.iter().enumerate() {
+            if !spec.networks.contains_key(network) {
+                let at = ctx.at(&["monitoring", "networks", &i.to_string()]);
+                ctx.push(
+                    Diagnostic::error(
+                        "FS102",
+                        format!("monitoring joins network `{network}`, which is not declared"),
+                    )
+                    .at_opt(at)
+                    .with_help(format!("known networks: {}", list(spec.networks.keys()))),
+                );
+            }
+        }
+    }
+
+    let mut secret_refs: Vec<(Vec<&str>, &String)> = Vec::new();
+    if let Some(secret) = &mon.grafana.admin_password {
+        secret_refs.push((vec!["monitoring", "grafana", "admin_password"], secret));
+    }
+    for (name, r) in &mon.receivers {
+        for (field, value) in [("token", &r.token), ("password", &r.password)] {
+            if let Some(secret) = value {
+                secret_refs.push((
+                    vec!["monitoring", "receivers", name.as_str(), field],
+                    secret,
+                ));
+            }
+        }
+    }
+    for (path, secret) in secret_refs {
+        if !spec.secrets.contains_key(secret) {
+            let at = ctx.at(&path);
+            ctx.push(
+                Diagnostic::error(
+                    "FS104",
+                    format!(
+                        "`{}` refers to secret `{secret}`, which is not declared",
+                        path.join(".")
+                    ),
+                )
+                .at_opt(at)
+                .with_help(format!(
+                    "declare it under the top-level `secrets:` as `{secret}: {{env: <VARIABLE>}}`"
+                )),
+            );
+        }
+    }
+    if mon.mode == MonitoringMode::Own && mon.grafana.admin_password.is_none() {
+        let at = ctx.key(&["monitoring"]);
+        ctx.push(
+            Diagnostic::error("FS105", "Grafana needs an admin password secret")
+                .at_opt(at)
+                .with_help("add `grafana: {admin_password: <secret>}` under `monitoring` (without it Grafana's admin password is `admin`)"),
+        );
+    }
+
+    for (name, r) in &mon.receivers {
+        let (needed, foreign): (&[(&str, bool)], &[(&str, bool)]) = match r.kind {
+            ReceiverKind::Webhook => (
+                &[("url", r.url.is_some())],
+                &[
+                    ("to", r.to.is_some()),
+                    ("from", r.from.is_some()),
+                    ("smarthost", r.smarthost.is_some()),
+                    ("username", r.username.is_some()),
+                    ("password", r.password.is_some()),
+                ],
+            ),
+            ReceiverKind::Email => (
+                &[
+                    ("to", r.to.is_some()),
+                    ("from", r.from.is_some()),
+                    ("smarthost", r.smarthost.is_some()),
+                ],
+                &[("url", r.url.is_some()), ("token", r.token.is_some())],
+            ),
+        };
+        let kind = match r.kind {
+            ReceiverKind::Webhook => "webhook",
+            ReceiverKind::Email => "email",
+        };
+        for (field, present) in needed {
+            if !present {
+                let at = ctx.key(&["monitoring", "receivers", name]);
+                ctx.push(
+                    Diagnostic::error(
+                        "FS141",
+                        format!("{kind} receiver `{name}` has no `{field}`"),
+                    )
+                    .at_opt(at)
+                    .with_help(format!("add `{field}:` to the receiver")),
+                );
+            }
+        }
+        for (field, present) in foreign {
+            if *present {
+                let at = ctx.key(&["monitoring", "receivers", name, field]);
+                ctx.push(
+                    Diagnostic::error(
+                        "FS141",
+                        format!("`{field}` does not apply to {kind} receiver `{name}`"),
+                    )
+                    .at_opt(at)
+                    .with_help("remove it"),
+                );
+            }
+        }
+        if let Some(url) = &r.url {
+            let lower = url.to_ascii_lowercase();
+            let has_userinfo = lower
+                .split("://")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .is_some_and(|authority| authority.contains('@'));
+            let has_secret_query = [
+                "token=",
+                "access_token=",
+                "key=",
+                "secret=",
+                "password=",
+                "sign=",
+            ]
+            .iter()
+            .any(|k| lower.contains(k));
+            if has_userinfo || has_secret_query {
+                let at = ctx.at(&["monitoring", "receivers", name, "url"]);
+                ctx.push(
+                    Diagnostic::error("FS142", format!("the URL of receiver `{name}` contains a credential"))
+                        .at_opt(at)
+                        .with_help("secret values never go in a spec: put the token in a secret and name it in `token:` (sent as a bearer token), or keep it in the bridge's own configuration"),
+                );
+            }
+            if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+                let at = ctx.at(&["monitoring", "receivers", name, "url"]);
+                ctx.push(
+                    Diagnostic::error(
+                        "FS141",
+                        format!("the URL of receiver `{name}` is not an http(s) URL"),
+                    )
+                    .at_opt(at)
+                    .with_help("write it like `https://bridge.example.com/dingtalk/ops/send`"),
+                );
+            }
+        }
+    }
+
+    for alert in mon.rules.keys() {
+        let valid = alert
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && alert.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            let at = ctx.key(&["monitoring", "rules", alert]);
+            ctx.push(
+                Diagnostic::error("FS144", format!("alert name `{}` is not valid", alert.escape_debug()))
+                    .at_opt(at)
+                    .with_help("use letters, digits and `_`, starting with a letter, for example `QueueTooLong`"),
+            );
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Real tools verify the generated monitoring configuration: promtool 2.42 and
+//! amtool 0.25 (Debian's versions; `./scripts/test` installs them). Under
+//! `CI=true` a missing tool fails the run.
+
+mod support;
+
+use std::process::Command;
+
+use support::{golden_env_dirs, run_tool, tool_on_path};
+
+fn with_file(relative: &str) -> Vec<std::path::PathBuf> {
+    golden_env_dirs()
+        .into_iter()
+        .filter(|d| d.join(relative).is_file())
+        .collect()
+}
+
+#[test]
+fn every_golden_environment_has_monitoring() {
+    let dirs = golden_env_dirs();
+    assert!(dirs.len() >= 4);
+    for dir in &dirs {
+        assert!(
+            dir.join("prometheus/prometheus.yml").is_file(),
+            "{}",
+            dir.display()
+        );
+        assert!(
+            dir.join("prometheus/rules/futurestack.yml").is_file(),
+            "{}",
+            dir.display()
+        );
+        assert!(
+            dir.join("prometheus/tests/futurestack.test.yml").is_file(),
+            "{}",
+            dir.display()
+        );
+        assert!(
+            dir.join("grafana/dashboards/overview.json").is_file(),
+            "{}",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn promtool_accepts_every_prometheus_config_and_finds_its_rules() {
+    let Some(promtool) = tool_on_path("promtool") else {
+        return;
+    };
+    for dir in with_file("prometheus/prometheus.yml") {
+        let (ok, out) = run_tool(
+            Command::new(&promtool)
+                .args(["check", "config"])
+                .arg(dir.join("prometheus/prometheus.yml")),
+        );
+        assert!(ok, "{}: {out}", dir.display());
+        // A rule_files glob that matches nothing passes silently: count what was found.
+        assert!(
+            out.contains("SUCCESS: 1 rule files found"),
+            "{}: rule file not found:\n{out}",
+            dir.display()
+        );
+        // A missing file_sd file is only a warning in promtool: fail on it.
+        assert!(
+            !out.to_lowercase().contains("warning"),
+            "{}: {out}",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn promtool_lints_every_rule_file() {
+    let Some(promtool) = tool_on_path("promtool") else {
+        return;
+    };
+    for dir in with_file("prometheus/rules/futurestack.yml") {
+        let (ok, out) = run_tool(
+            Command::new(&promtool)
+                .args(["check", "rules", "--lint-fatal"])
+                .arg(dir.join("prometheus/rules/futurestack.yml")),
+        );
+        assert!(ok, "{}: {out}", dir.display());
+        assert!(out.contains("rules found"), "{out}");
+    }
+}
+
+#[test]
+fn generated_rule_unit_tests_pass() {
+    let Some(promtool) = tool_on_path("promtool") else {
+        return;
+    };
+    for dir in with_file("prometheus/tests/futurestack.test.yml") {
+        let (ok, out) = run_tool(
+            Command::new(&promtool)
+                .args(["test", "rules"])
+                .arg(dir.join("prometheus/tests/futurestack.test.yml")),
+        );
+        assert!(ok, "{}: {out}", dir.display());
+        assert!(out.contains("SUCCESS"), "{out}");
+    }
+}
+
+#[test]
+fn generated_rule_unit_tests_catch_a_broken_rule() {
+    // Guards the guard: the same tests must fail when a rule cannot fire any more.
+    let Some(promtool) = tool_on_path("promtool") else {
+        return;
+    };
+    let source = support::repo().join("golden/prod/prometheus");
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_dir(&source, tmp.path());
+    let rules = tmp.path().join("rules/futurestack.yml");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    let broken = text.replace("expr: \"up == 0\"", "expr: \"up == 2\"");
+    assert_ne!(text, broken, "the TargetDown rule moved; update this test");
+    std::fs::write(&rules, broken).unwrap();
+    let (ok, out) = run_tool(
+        Command::new(&promtool)
+            .args(["test", "rules"])
+            .arg(tmp.path().join("tests/futurestack.test.yml")),
+    );
+    assert!(
+        !ok,
+        "promtool test rules passed with a broken TargetDown rule:\n{out}"
+    );
+}
+
+#[test]
+fn every_dashboard_expression_is_valid_promql() {
+    let Some(promtool) = tool_on_path("promtool") else {
+        return;
+    };
+    for dir in with_file("grafana/dashboards/overview.json") {
+        let dashboard =
+            std::fs::read_to_string(dir.join("grafana/dashboards/overview.json")).unwrap();
+        let exprs = futurestack::targets::monitoring::dashboard_expressions(&dashboard);
+        assert!(
+            exprs.len() >= 10,
+            "{}: only {} expressions",
+            dir.display(),
+            exprs.len()
+        );
+        // Wrap them as recording rules so promtool parses each one.
+        let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+        for (i, expr) in exprs.iter().enumerate() {
+            rules.push_str(&format!(
+                "      - record: dashboard:expr_{i}\n        expr: {}\n",
+                serde_json::to_string(expr).unwrap()
+            ));
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("dashboard.yml");
+        std::fs::write(&file, rules).unwrap();
+        let (ok, out) = run_tool(Command::new(&promtool).args(["check", "rules"]).arg(&file));
+        assert!(ok, "{}: {out}", dir.display());
+        assert!(
+            out.contains(&format!("SUCCESS: {} rules found", exprs.len())),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn amtool_accepts_every_alertmanager_config() {
+    let Some(amtool) = tool_on_path("amtool") else {
+        return;
+    };
+    let dirs = with_file("alertmanager/alertmanager.yml");
+    assert!(!dirs.is_empty());
+    for dir in dirs {
+        let (ok, out) = run_tool(
+            Command::new(&amtool)
+                .arg("check-config")
+                .arg(dir.join("alertmanager/alertmanager.yml")),
+        );
+        assert!(ok, "{}: {out}", dir.display());
+    }
+}
+
+#[test]
+fn amtool_would_catch_a_broken_config() {
+    let Some(amtool) = tool_on_path("amtool") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("alertmanager.yml");
+    std::fs::write(
+        &file,
+        "route:\n  receiver: nobody\nreceivers:\n  - name: somebody\n",
+    )
+    .unwrap();
+    let (ok, _) = run_tool(Command::new(&amtool).arg("check-config").arg(&file));
+    assert!(!ok);
+}
