@@ -192,6 +192,9 @@ pub fn yaml_scalar(value: &Value, compose: bool) -> String {
         };
         return if yaml_plain_ok(&s) {
             s
+        } else if s.contains('"') && !s.contains('\'') && !s.chars().any(|c| c.is_control()) {
+            // Single quotes keep PromQL and shell commands readable: only `'` is escaped.
+            format!("'{s}'")
         } else {
             serde_json::to_string(&s).expect("strings serialize")
         };
