@@ -197,7 +197,7 @@ pub fn render_error(err: &Error, style: Style) -> String {
         }
         Error::Template { template, message } => {
             format!(
-                "error: template `{template}` failed to render: {message}\nhelp: fix the template, or drop `--templates` to use the built-in ones\n"
+                "error: template `{template}` failed to render: {message}\nhelp: a value or a template override is wrong; with `--templates`, check the override, otherwise please report this as a bug\n"
             )
         }
     }

@@ -109,6 +109,10 @@ pub enum Format {
     Yaml,
     /// JSON: values become JSON literals.
     Json,
+    /// nginx configuration: a value must be one safe token (nginx has no way to
+    /// escape `$`, and `;`, `{`, quotes or whitespace would end a directive), else
+    /// rendering fails. Validation rejects such values first; this is the backstop.
+    Nginx,
     /// Line-oriented text where a value must stay on one line (`.env` files).
     Line,
 }
@@ -123,6 +127,8 @@ impl Format {
             Format::Yaml
         } else if output.ends_with(".json") {
             Format::Json
+        } else if output.ends_with(".conf") {
+            Format::Nginx
         } else {
             Format::Line
         }
@@ -133,6 +139,7 @@ impl Format {
             Format::ComposeYaml => "compose-yaml",
             Format::Yaml => "yaml",
             Format::Json => "json",
+            Format::Nginx => "nginx",
             Format::Line => "line",
         }
     }
@@ -142,6 +149,7 @@ impl Format {
             AutoEscape::Custom(name) if name == "compose-yaml" => Format::ComposeYaml,
             AutoEscape::Custom(name) if name == "yaml" => Format::Yaml,
             AutoEscape::Custom(name) if name == "json" => Format::Json,
+            AutoEscape::Custom(name) if name == "nginx" => Format::Nginx,
             _ => Format::Line,
         }
     }
@@ -163,6 +171,19 @@ fn format_value(
         Format::Json => serde_json::to_string(&value).map_err(|e| {
             minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
         })?,
+        Format::Nginx => {
+            let text = value.to_string();
+            if !nginx_token_ok(&text) {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!(
+                        "`{}` is not safe in an nginx directive",
+                        text.escape_debug()
+                    ),
+                ));
+            }
+            text
+        }
         Format::Line => one_line(&value.to_string()),
     };
     out.write_str(&text).map_err(Into::into)
@@ -232,6 +253,13 @@ pub fn yaml_scalar(value: &Value, compose: bool) -> String {
     }
 }
 
+/// Whether a value can stand in an nginx directive as one token, unquoted.
+pub fn nginx_token_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._~/:@=+,*^-".contains(c))
+}
+
 /// Whether a string can be written as a plain YAML scalar and read back as the
 /// same string (not a number, boolean, null, or something with YAML syntax).
 fn yaml_plain_ok(s: &str) -> bool {
@@ -266,10 +294,8 @@ pub fn render_target<C: Serialize>(
         let body = template
             .render(Value::from(minijinja::value::Serde(context)))
             .map_err(|err| template_error(name, &err))?;
-        let path = name
-            .trim_start_matches(target_dir)
-            .trim_end_matches(".j2")
-            .to_owned();
+        let path = name.strip_prefix(target_dir).unwrap_or(name);
+        let path = path.strip_suffix(".j2").unwrap_or(path).to_owned();
         // A template that renders nothing produces no file (for example the
         // Alertmanager config when an existing Prometheus does the alerting).
         if body.trim().is_empty() {
@@ -381,6 +407,39 @@ mod tests {
             let parsed: String = serde_saphyr::from_str(&format!("{rendered}\n")).unwrap();
             assert_eq!(parsed, hostile);
         }
+    }
+
+    #[test]
+    fn nginx_values_must_be_single_safe_tokens() {
+        for ok in ["/api/nlp/", "ai-nlp:8110", "10m", "60s", "^~", "="] {
+            assert!(nginx_token_ok(ok), "{ok}");
+        }
+        for bad in [
+            "", "a;b", "a b", "a{", "}", "\"", "'", "$host", "a\nb", "a#b", "\\",
+        ] {
+            assert!(!nginx_token_ok(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn nginx_templates_refuse_unsafe_values() {
+        let templates = Templates::with_overrides(BTreeMap::from([(
+            "nginx/nginx/nginx.conf.j2".to_owned(),
+            "server_name {{ name }};".to_owned(),
+        )]));
+        let env = templates.environment().unwrap();
+        let template = env.get_template("nginx/nginx/nginx.conf.j2").unwrap();
+        assert_eq!(
+            template
+                .render(minijinja::context! { name => "ok.example.com" })
+                .unwrap(),
+            "server_name ok.example.com;"
+        );
+        assert!(
+            template
+                .render(minijinja::context! { name => "x; include /etc/passwd" })
+                .is_err()
+        );
     }
 
     #[test]

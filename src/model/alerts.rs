@@ -274,6 +274,9 @@ pub fn rule_files(
             .test(vec![(series("elasticsearch_cluster_health_status", &l), "1x10".into())], vec![(series("elasticsearch_cluster_health_status", &l), "0x10".into())], 5, labels(&l)),
         );
     }
+    if let Some(proxy) = first_of(Kind::Nginx) {
+        db_rules.push(down("NginxDown", "nginx_up", "nginx", proxy));
+    }
     if !db_rules.is_empty() {
         db_rules.sort_by(|a, b| a.alert.cmp(&b.alert));
         files.push(RuleFile {

@@ -32,7 +32,7 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 1.0,
             memory_mib: 1024,
             secret_roles: &[],
-            fields: &["health_path", "metrics_path"],
+            fields: &["health_path", "metrics_path", "routes"],
         },
         Kind::Mysql => KindInfo {
             default_image: Some("mysql:8.0.40"),
@@ -117,6 +117,20 @@ pub fn info(kind: Kind) -> KindInfo {
             Some("/var/lib/grafana"),
             0.1,
             256,
+        ),
+        Kind::Nginx => monitoring(
+            "nginx:1.30.6-alpine",
+            &[("http", 80), ("https", 443), ("status", 8081)],
+            None,
+            0.25,
+            128,
+        ),
+        Kind::Exporter(ExporterFor::Nginx) => monitoring(
+            "nginx/nginx-prometheus-exporter:1.3.0",
+            &[("metrics", 9113)],
+            None,
+            0.05,
+            32,
         ),
         Kind::NodeExporter => monitoring(
             "prom/node-exporter:v1.8.2",
@@ -231,8 +245,13 @@ pub fn healthcheck(
         Kind::Grafana => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/api/health || exit 1"
         )),
+        // The nginx exporter image has no shell to run a check with.
+        Kind::Exporter(ExporterFor::Nginx) => None,
         Kind::NodeExporter | Kind::Exporter(_) => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/metrics || exit 1"
+        )),
+        Kind::Nginx => Some(format!(
+            "wget -q -O /dev/null http://127.0.0.1:{port}/healthz || exit 1"
         )),
         Kind::External => None,
     }
@@ -243,11 +262,6 @@ pub fn start_period_seconds(kind: Kind) -> u32 {
     match kind {
         Kind::Elasticsearch | Kind::Neo4j => 90,
         Kind::Mysql | Kind::Postgres | Kind::Weaviate | Kind::Grafana | Kind::Prometheus => 30,
-        Kind::App
-        | Kind::Redis
-        | Kind::External
-        | Kind::Alertmanager
-        | Kind::NodeExporter
-        | Kind::Exporter(_) => 10,
+        _ => 10,
     }
 }

@@ -6,6 +6,7 @@
 //! and reported by `validate`, so all problems can be reported at once.
 
 mod alerts;
+pub mod edge;
 pub mod kinds;
 pub mod monitoring;
 
@@ -38,6 +39,8 @@ pub struct Stack {
     /// Named volumes, sorted by name.
     pub volumes: Vec<Volume>,
     pub logging: Logging,
+    /// Routes, upstreams and server blocks, when the spec has `edge`.
+    pub edge: Option<edge::Model>,
     /// Scrape jobs, alert rules and receivers, when the spec has `monitoring`.
     pub monitoring: Option<monitoring::Model>,
 }
@@ -204,6 +207,17 @@ pub struct Secret {
     pub used_by: Vec<String>,
 }
 
+/// Names of the services futurestack adds (nginx, monitoring), which a spec's
+/// own services must not take.
+pub fn generated_names(spec: &Spec) -> Vec<String> {
+    let mut names = monitoring::added_names(spec);
+    if spec.edge.is_some() {
+        names.push("nginx".into());
+    }
+    names.sort();
+    names
+}
+
 /// The secret role a client of `kind` needs to connect.
 pub fn client_secret_role(kind: Kind) -> Option<&'static str> {
     match kind {
@@ -294,6 +308,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         service.secrets.dedup();
     }
 
+    let edge = edge::add(spec, &mut services);
     let monitoring = monitoring::add(spec, &mut services);
 
     // Who receives each secret, in one pass (services are sorted, so lists are too).
@@ -346,6 +361,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         secrets,
         volumes,
         logging: spec.logging.clone(),
+        edge,
         monitoring,
     }
 }
@@ -740,6 +756,7 @@ pub fn connection_env(used: &Service) -> Vec<(String, String)> {
         | Kind::Alertmanager
         | Kind::Grafana
         | Kind::NodeExporter
+        | Kind::Nginx
         | Kind::Exporter(_) => put(
             format!("{}_URL", env_name(&used.name)),
             format!("http://{host}:{port}"),

@@ -107,6 +107,9 @@ pub fn added_names(spec: &Spec) -> Vec<String> {
         .filter(|(_, s)| ExporterFor::of(s.kind).is_some())
         .map(|(name, _)| exporter_name(name))
         .collect();
+    if spec.edge.is_some() {
+        names.push(exporter_name("nginx"));
+    }
     if mon.mode == MonitoringMode::Own {
         names.extend(["prometheus", "alertmanager", "grafana", "node-exporter"].map(String::from));
     }
@@ -468,6 +471,12 @@ fn configure_exporter(exporter: &mut Service, which: ExporterFor, target: &Servi
     exporter.secrets = secret.into_iter().collect();
     let shell = |script: String| Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script]);
     match which {
+        ExporterFor::Nginx => {
+            let status = target.port("status").map(|p| p.container).unwrap_or(8081);
+            exporter.command = Some(vec![format!(
+                "--nginx.scrape-uri=http://{host}:{status}/stub_status"
+            )]);
+        }
         ExporterFor::Mysql => {
             let user = target
                 .env

@@ -5,6 +5,7 @@
 //! hover help. Maps are `BTreeMap`s so that the order of keys in the input never
 //! changes the output.
 
+mod edge;
 mod monitoring;
 mod units;
 
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use edge::{Edge, RateLimit, Route, Tls};
 pub use monitoring::{
     AlertRule, AlertSeverity, AppMetrics, Grafana, Monitoring, MonitoringMode, Receiver,
     ReceiverKind, Thresholds,
@@ -54,6 +56,9 @@ pub struct Spec {
     /// Container log rotation, applied to every container.
     #[serde(default)]
     pub logging: Logging,
+    /// The public entry (nginx) in front of the apps' `routes`. Omit for no proxy.
+    #[serde(default)]
+    pub edge: Option<Edge>,
     /// Prometheus, Alertmanager and Grafana. Omit to run no monitoring.
     #[serde(default)]
     pub monitoring: Option<Monitoring>,
@@ -283,6 +288,10 @@ pub enum Kind {
     #[serde(skip)]
     #[schemars(skip)]
     NodeExporter,
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    Nginx,
     /// A Prometheus exporter for a database service.
     #[doc(hidden)]
     #[serde(skip)]
@@ -293,6 +302,7 @@ pub enum Kind {
 /// The database kinds futurestack adds an exporter for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ExporterFor {
+    Nginx,
     Mysql,
     Postgres,
     Redis,
@@ -306,6 +316,7 @@ impl ExporterFor {
             Kind::Postgres => Some(ExporterFor::Postgres),
             Kind::Redis => Some(ExporterFor::Redis),
             Kind::Elasticsearch => Some(ExporterFor::Elasticsearch),
+            Kind::Nginx => Some(ExporterFor::Nginx),
             _ => None,
         }
     }
@@ -337,6 +348,7 @@ impl Kind {
             Kind::Alertmanager => "alertmanager",
             Kind::Grafana => "grafana",
             Kind::NodeExporter => "node-exporter",
+            Kind::Nginx => "nginx",
             Kind::Exporter(_) => "exporter",
         }
     }
@@ -445,6 +457,9 @@ pub struct Service {
     /// Named volumes, keyed by name. Kinds with data define `data`.
     #[serde(default)]
     pub volumes: BTreeMap<String, Volume>,
+    /// For `app`: public routes through nginx (`edge`), keyed by name.
+    #[serde(default)]
+    pub routes: BTreeMap<String, Route>,
     /// For `app`: HTTP path of the health check.
     #[serde(default)]
     pub health_path: Option<String>,

@@ -3,6 +3,7 @@
 
 mod compose;
 pub mod monitoring;
+mod nginx;
 
 use serde::Serialize;
 
@@ -18,15 +19,18 @@ pub enum Target {
     Compose,
     /// Prometheus, alert rules and their tests, Alertmanager, Grafana.
     Monitoring,
+    /// `nginx/nginx.conf`: the public entry.
+    Nginx,
 }
 
 impl Target {
-    pub const ALL: &'static [Target] = &[Target::Compose, Target::Monitoring];
+    pub const ALL: &'static [Target] = &[Target::Compose, Target::Monitoring, Target::Nginx];
 
     pub fn name(self) -> &'static str {
         match self {
             Target::Compose => "compose",
             Target::Monitoring => "monitoring",
+            Target::Nginx => "nginx",
         }
     }
 
@@ -35,6 +39,7 @@ impl Target {
         match self {
             Target::Compose => "compose/",
             Target::Monitoring => "monitoring/",
+            Target::Nginx => "nginx/",
         }
     }
 
@@ -48,6 +53,7 @@ impl Target {
         match self {
             Target::Compose => compose::render(stack, templates, env, self.template_dir()),
             Target::Monitoring => monitoring::render(stack, templates, env, self.template_dir()),
+            Target::Nginx => nginx::render(stack, templates, env, self.template_dir()),
         }
     }
 }

@@ -392,6 +392,21 @@ fn dashboard_json(stack: &Stack, model: &Model) -> String {
                     ),
                 ],
             ),
+            Kind::Nginx => (
+                format!("nginx_up{{{sel}}}"),
+                vec![
+                    (
+                        "Requests per second".into(),
+                        "reqps".into(),
+                        format!("rate(nginx_http_requests_total{{{sel}}}[5m])"),
+                    ),
+                    (
+                        "Active connections".into(),
+                        "none".into(),
+                        format!("nginx_connections_active{{{sel}}}"),
+                    ),
+                ],
+            ),
             _ => (format!("up{{{sel}}}"), vec![]),
         };
         panels.push(panel(

@@ -6,8 +6,9 @@
 //! are reported at once.
 
 mod capacity;
+mod edge;
 mod monitoring;
-mod naming;
+pub(crate) mod naming;
 mod ports;
 mod references;
 mod security;
@@ -34,6 +35,20 @@ impl<'a> Ctx<'a> {
     /// falling back to the nearest enclosing value.
     pub fn at(&self, segments: &[&str]) -> Option<Origin> {
         self.spans.nearest(&pointer(segments))
+    }
+
+    /// Position of a value under a service: for services futurestack added, the
+    /// section that asked for them (`edge` for nginx, else `monitoring`).
+    pub fn service_at(&self, service: &str, rest: &[&str]) -> Option<Origin> {
+        if self.spec.services.contains_key(service) {
+            let mut path = vec!["services", service];
+            path.extend_from_slice(rest);
+            self.at(&path)
+        } else if service == "nginx" {
+            self.key(&["edge"])
+        } else {
+            self.key(&["monitoring"])
+        }
     }
 
     /// Position of `used` in the `uses` of `service`; for services futurestack
@@ -69,6 +84,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     security::check(&mut ctx);
     capacity::check(&mut ctx);
     monitoring::check(&mut ctx);
+    edge::check(&mut ctx);
     ctx.diags
 }
 

@@ -3,27 +3,26 @@
 
 use super::{Ctx, list};
 use crate::error::Diagnostic;
-use crate::model::monitoring::added_names;
+use crate::model::generated_names;
 use crate::spec::{Kind, MonitoringMode, ReceiverKind};
 use crate::suggest::did_you_mean;
 
 pub fn check(ctx: &mut Ctx) {
     let spec = ctx.spec;
-    let Some(mon) = &spec.monitoring else { return };
-
-    for name in added_names(spec) {
+    for name in generated_names(spec) {
         if spec.services.contains_key(&name) {
             let at = ctx.key(&["services", &name]);
             ctx.push(
                 Diagnostic::error(
                     "FS143",
-                    format!("service name `{name}` is taken by monitoring"),
+                    format!("service name `{name}` is taken by a service futurestack adds"),
                 )
                 .at_opt(at)
-                .with_help("futurestack adds this service for `monitoring`: rename yours"),
+                .with_help("futurestack adds a service of this name (for `edge` or `monitoring`): rename yours"),
             );
         }
     }
+    let Some(mon) = &spec.monitoring else { return };
 
     match (mon.mode, &mon.prometheus) {
         (MonitoringMode::Existing, None) => {

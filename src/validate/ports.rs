@@ -13,7 +13,7 @@ pub fn check(ctx: &mut Ctx) {
         for port in &service.ports {
             let Some(host) = port.host else { continue };
             if let Some((other, other_port)) = taken.get(&host) {
-                let at = ctx.at(&["services", &service.name, "ports", &port.name, "host"]);
+                let at = ctx.service_at(&service.name, &["ports", &port.name, "host"]);
                 let what = if *other == service.name {
                     format!(
                         "`{}` publishes host port {host} twice (`{other_port}` and `{}`)",

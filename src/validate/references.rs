@@ -185,7 +185,8 @@ fn check_secrets(ctx: &mut Ctx, name: &str, s: &Service) {
 }
 
 fn check_kind_fields(ctx: &mut Ctx, name: &str, s: &Service) {
-    let set: [(&str, bool); 8] = [
+    let set: [(&str, bool); 9] = [
+        ("routes", !s.routes.is_empty()),
         ("engine", s.engine.is_some()),
         ("hostname", s.hostname.is_some()),
         ("health_path", s.health_path.is_some()),

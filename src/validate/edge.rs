@@ -1,0 +1,237 @@
+//! Rules for `edge` and `routes`: values that end up in nginx directives must be
+//! safe there (no `;`, braces, quotes, whitespace, `$`, `..`), routes must point
+//! somewhere real, and in production only nginx faces the internet.
+
+use std::collections::BTreeSet;
+
+use super::{Ctx, list};
+use crate::error::Diagnostic;
+use crate::spec::{Kind, Tier};
+
+/// `/`, then letters, digits and `._~-/`, with no `//` and no `.` or `..` segment.
+pub fn route_path_ok(path: &str) -> bool {
+    path.starts_with('/')
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._~-/".contains(c))
+        && !path.contains("//")
+        && !path.split('/').any(|seg| seg == "." || seg == "..")
+}
+
+/// A lowercase DNS name with at least two labels.
+pub fn domain_ok(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    domain.len() <= 253
+        && labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| crate::validate::naming::is_dns_label(l))
+}
+
+/// An absolute host path of safe characters.
+pub fn host_path_ok(path: &str) -> bool {
+    path.starts_with('/') && route_path_ok(path) && !path.ends_with('/')
+}
+
+fn shown(value: &str) -> String {
+    value.escape_debug().to_string()
+}
+
+pub fn check(ctx: &mut Ctx) {
+    let spec = ctx.spec;
+    let routed: Vec<(&String, &crate::spec::Service)> = spec
+        .services
+        .iter()
+        .filter(|(_, s)| !s.routes.is_empty())
+        .collect();
+    let Some(edge) = &spec.edge else {
+        for (name, _) in routed {
+            let at = ctx.key(&["services", name, "routes"]);
+            ctx.push(
+                Diagnostic::error("FS153", format!("`{name}` has routes but the spec has no `edge`"))
+                    .at_opt(at)
+                    .with_help("add a top-level `edge:` (domains, TLS) so nginx serves the routes, or remove `routes`"),
+            );
+        }
+        return;
+    };
+
+    let mut domains = BTreeSet::new();
+    for (i, domain) in edge.domains.iter().enumerate() {
+        let at = ctx.at(&["edge", "domains", &i.to_string()]);
+        if !domain_ok(domain) {
+            ctx.push(
+                Diagnostic::error("FS151", format!("`{}` is not a valid domain name", shown(domain)))
+                    .at_opt(at)
+                    .with_help("use lowercase letters, digits, `-` and `.`, for example `api.future.example.com`"),
+            );
+        } else if !domains.insert(domain.as_str()) {
+            ctx.push(
+                Diagnostic::error("FS151", format!("domain `{domain}` is listed twice"))
+                    .at_opt(at)
+                    .with_help("remove the repeated entry"),
+            );
+        }
+    }
+    if edge.domains.is_empty() {
+        let at = ctx.at(&["edge", "domains"]);
+        ctx.push(
+            Diagnostic::error("FS151", "`edge` serves no domain")
+                .at_opt(at)
+                .with_help("list at least one domain in `edge.domains`"),
+        );
+    }
+    if let Some(tls) = &edge.tls {
+        for (field, path) in [("certificate", &tls.certificate), ("key", &tls.key)] {
+            if !host_path_ok(path) {
+                let at = ctx.at(&["edge", "tls", field]);
+                ctx.push(
+                    Diagnostic::error("FS152", format!("TLS {field} path `{}` is not a plain absolute path", shown(path)))
+                        .at_opt(at)
+                        .with_help("use an absolute path of letters, digits and `._-/`, for example `/etc/ssl/future/fullchain.pem`"),
+                );
+            }
+        }
+    }
+    if routed.is_empty() {
+        let at = ctx.key(&["edge"]);
+        ctx.push(
+            Diagnostic::warning("FS153", "`edge` is set but no service has `routes`")
+                .at_opt(at)
+                .with_help("add `routes:` to the app services nginx should serve"),
+        );
+    }
+
+    let mut seen = BTreeSet::new();
+    for (service, s) in &routed {
+        for (route_name, route) in &s.routes {
+            let base = ["services", service.as_str(), "routes", route_name.as_str()];
+            if !crate::validate::naming::is_dns_label(route_name) {
+                let at = ctx.key(&base);
+                ctx.push(
+                    Diagnostic::error("FS110", format!("route name `{}` is not a DNS label", shown(route_name)))
+                        .at_opt(at)
+                        .with_help("route names become nginx zone names: use lowercase letters, digits and `-`"),
+                );
+            }
+            let path_at = ctx.at(&[&base[..], &["path"]].concat());
+            if !route_path_ok(&route.path) {
+                ctx.push(
+                    Diagnostic::error("FS150", format!("route path `{}` of `{service}` is not safe in nginx", shown(&route.path)))
+                        .at_opt(path_at.clone())
+                        .with_help("a path starts with `/` and has only letters, digits and `._~-/`, without `//` or `..` (`;`, braces, quotes, spaces and `$` would break out of the nginx directive)"),
+                );
+            } else if !route.exact && !route.path.ends_with('/') {
+                ctx.push(
+                    Diagnostic::error(
+                        "FS150",
+                        format!(
+                            "prefix route path `{}` of `{service}` must end with `/`",
+                            route.path
+                        ),
+                    )
+                    .at_opt(path_at.clone())
+                    .with_help(format!(
+                        "write `{}/`, so `{}x` does not match too; or set `exact: true`",
+                        route.path, route.path
+                    )),
+                );
+            }
+            if route.exact && route.strip_prefix {
+                let at = ctx.at(&[&base[..], &["strip_prefix"]].concat());
+                ctx.push(
+                    Diagnostic::error(
+                        "FS155",
+                        format!(
+                            "route `{route_name}` of `{service}` is exact and strips its prefix"
+                        ),
+                    )
+                    .at_opt(at)
+                    .with_help(
+                        "stripping applies to prefix routes: remove `strip_prefix` or `exact`",
+                    ),
+                );
+            }
+            match &route.host {
+                Some(host) if !edge.domains.contains(host) => {
+                    let at = ctx.at(&[&base[..], &["host"]].concat());
+                    ctx.push(
+                        Diagnostic::error("FS151", format!("route `{route_name}` of `{service}` is for `{}`, which `edge.domains` does not list", shown(host)))
+                            .at_opt(at)
+                            .with_help(format!("domains: {}", list(&edge.domains))),
+                    );
+                }
+                _ => {}
+            }
+            let hosts: Vec<&String> = match &route.host {
+                Some(h) => vec![h],
+                None => edge.domains.iter().collect(),
+            };
+            for host in hosts {
+                if !seen.insert((host.clone(), route.path.clone(), route.exact)) {
+                    ctx.push(
+                        Diagnostic::error(
+                            "FS154",
+                            format!("path `{}` on `{host}` is routed twice", route.path),
+                        )
+                        .at_opt(path_at.clone())
+                        .with_help(
+                            "each path of a domain goes to one service: change one of the paths",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    if spec.tier == Tier::Production {
+        for service in &ctx.stack.services {
+            if service.kind == Kind::Nginx || service.external {
+                continue;
+            }
+            for port in service
+                .ports
+                .iter()
+                .filter(|p| p.public && p.host.is_some())
+            {
+                let at = ctx.at(&["services", &service.name, "ports", &port.name, "public"]);
+                ctx.push(
+                    Diagnostic::error("FS156", format!("`{}` is published on all interfaces in production", service.name))
+                        .at_opt(at)
+                        .with_help("in production only nginx faces the internet: route to the service through `routes` and remove `public: true`"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_paths_and_domains_are_rejected() {
+        for bad in [
+            "api", "/a;b", "/a{", "/a}", "/\"x", "/a b", "/a\nb", "/$host", "/../etc", "/a//b",
+            "/a/./b", "/a'",
+        ] {
+            assert!(!route_path_ok(bad), "{bad:?}");
+        }
+        for good in ["/", "/api/nlp/", "/ask", "/v1.2/x_y-z~"] {
+            assert!(route_path_ok(good), "{good}");
+        }
+        for bad in [
+            "localhost",
+            "a..b",
+            "-a.com",
+            "A.com",
+            "a.com;",
+            "a.com/x",
+            "*.a.com",
+            "a.com ",
+        ] {
+            assert!(!domain_ok(bad), "{bad:?}");
+        }
+        assert!(domain_ok("future.example.com"));
+    }
+}

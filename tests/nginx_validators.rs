@@ -1,0 +1,276 @@
+//! Real nginx verifies the generated nginx config: `nginx -t` (Debian's 1.22,
+//! run in a private mount namespace with the files at their container paths, a
+//! private /etc/hosts naming every compose service, and throw-away certificates),
+//! then gixy-ng on the `nginx -T` dump with no medium or high finding.
+//! `./scripts/test` installs both; under `CI=true` a missing tool fails.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value as J;
+use support::{golden_env_dirs, in_ci, repo, run_tool, tool_on_path};
+
+fn gixy() -> Option<PathBuf> {
+    let lib = repo().join(".tools/venv/bin/gixy");
+    if lib.is_file() {
+        return Some(lib);
+    }
+    tool_on_path("gixy")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Checks `nginx_conf` as nginx would see it in the container: returns
+/// (success, output, `nginx -T` dump).
+fn nginx_check(nginx_conf: &str, service_names: &[String]) -> Option<(bool, String, String)> {
+    tool_on_path("nginx")?;
+    tool_on_path("unshare")?;
+    tool_on_path("openssl")?;
+    if !is_root() {
+        assert!(
+            !in_ci(),
+            "nginx -t needs root for a private mount namespace, and CI=true"
+        );
+        eprintln!("SKIPPED: nginx -t needs root (mount namespace)");
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let etc = tmp.path().join("etc");
+    std::fs::create_dir_all(etc.join("tls")).unwrap();
+    std::fs::write(etc.join("nginx.conf"), nginx_conf).unwrap();
+    let (ok, out) = run_tool(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=futurestack-test",
+                "-keyout",
+            ])
+            .arg(etc.join("tls/tls.key"))
+            .arg("-out")
+            .arg(etc.join("tls/tls.crt")),
+    );
+    assert!(ok, "openssl: {out}");
+    let hosts = tmp.path().join("hosts");
+    std::fs::write(
+        &hosts,
+        format!(
+            "127.0.0.1 localhost\n127.0.0.1 {}\n",
+            service_names.join(" ")
+        ),
+    )
+    .unwrap();
+    let dump = tmp.path().join("dump.conf");
+    let script = r#"
+        mount -t tmpfs tmpfs /etc/nginx
+        cp -r "$SRC"/. /etc/nginx/
+        mount --bind "$HOSTS" /etc/hosts
+        mkdir -p /var/log/nginx
+        mount -t tmpfs tmpfs /var/log/nginx
+        nginx -t -q -c /etc/nginx/nginx.conf
+        nginx -T -q -c /etc/nginx/nginx.conf > "$DUMP"
+    "#;
+    let (ok, out) = run_tool(
+        Command::new("unshare")
+            .args(["-m", "sh", "-ec", script])
+            .env("SRC", &etc)
+            .env("HOSTS", &hosts)
+            .env("DUMP", &dump),
+    );
+    let dump_text = std::fs::read_to_string(&dump).unwrap_or_default();
+    Some((ok, out, dump_text))
+}
+
+fn compose(dir: &Path) -> J {
+    serde_saphyr::from_str(&std::fs::read_to_string(dir.join("docker-compose.yml")).unwrap())
+        .unwrap()
+}
+
+fn service_names(compose: &J) -> Vec<String> {
+    compose["services"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The nginx version of the compose file's image (`nginx:1.30.6-alpine` → `1.30.6`).
+fn nginx_version(compose: &J) -> String {
+    let image = compose["services"]["nginx"]["image"]
+        .as_str()
+        .unwrap_or_default();
+    image
+        .split(':')
+        .nth(1)
+        .unwrap_or_default()
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn gixy_findings(gixy: &Path, dump: &str, version: &str) -> (bool, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("dump.conf");
+    std::fs::write(&file, dump).unwrap();
+    run_tool(
+        Command::new(gixy)
+            .args(["-ll", "-f", "text", "--nginx-version", version])
+            .arg(&file),
+    )
+}
+
+fn nginx_dirs() -> Vec<PathBuf> {
+    golden_env_dirs()
+        .into_iter()
+        .filter(|d| d.join("nginx/nginx.conf").is_file())
+        .collect()
+}
+
+#[test]
+fn every_shipped_environment_has_nginx() {
+    for env in ["dev", "staging", "prod"] {
+        assert!(
+            repo()
+                .join("golden")
+                .join(env)
+                .join("nginx/nginx.conf")
+                .is_file(),
+            "{env}"
+        );
+    }
+}
+
+#[test]
+fn nginx_accepts_every_generated_config_and_gixy_finds_nothing() {
+    let dirs = nginx_dirs();
+    assert!(dirs.len() >= 3);
+    for dir in dirs {
+        let conf = std::fs::read_to_string(dir.join("nginx/nginx.conf")).unwrap();
+        let compose = compose(&dir);
+        let Some((ok, out, dump)) = nginx_check(&conf, &service_names(&compose)) else {
+            return;
+        };
+        assert!(ok, "{}: nginx -t failed:\n{out}", dir.display());
+        assert!(
+            dump.contains("server_tokens off;"),
+            "{}: empty dump",
+            dir.display()
+        );
+        let Some(gixy) = gixy() else { return };
+        let version = nginx_version(&compose);
+        assert!(
+            !version.is_empty(),
+            "{}: no nginx image version",
+            dir.display()
+        );
+        let (ok, report) = gixy_findings(&gixy, &dump, &version);
+        assert!(
+            ok && report.contains("Medium: 0") && report.contains("High: 0"),
+            "{}: gixy:\n{report}",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn the_checks_would_catch_broken_configs() {
+    let conf = std::fs::read_to_string(repo().join("golden/prod/nginx/nginx.conf")).unwrap();
+    let names = service_names(&compose(&repo().join("golden/prod")));
+    // An upstream host that does not exist fails nginx -t.
+    let typo = conf.replace("server ai-nlp:8110;", "server ai-nlpp:8110;");
+    assert_ne!(typo, conf);
+    let Some((ok, _, _)) = nginx_check(&typo, &names) else {
+        return;
+    };
+    assert!(!ok, "nginx -t accepted an unknown upstream host");
+    // A spoofable Host header is a gixy finding.
+    let spoof = conf.replacen(
+        "proxy_set_header Host $host;",
+        "proxy_set_header Host $http_host;",
+        1,
+    );
+    assert_ne!(spoof, conf);
+    let Some((ok, out, dump)) = nginx_check(&spoof, &names) else {
+        return;
+    };
+    assert!(ok, "{out}");
+    let Some(gixy) = gixy() else { return };
+    let (_, report) = gixy_findings(&gixy, &dump, "1.30.6");
+    assert!(
+        !report.contains("Medium: 0"),
+        "gixy missed a spoofable Host header:\n{report}"
+    );
+}
+
+/// Every upstream is a compose service exposing that port on a network nginx shares.
+#[test]
+fn every_upstream_is_reachable_from_nginx() {
+    let mut checked = 0;
+    for dir in nginx_dirs() {
+        let compose = compose(&dir);
+        let conf = std::fs::read_to_string(dir.join("nginx/nginx.conf")).unwrap();
+        let nginx = &compose["services"]["nginx"];
+        let strings = |v: &J| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        };
+        let nginx_networks = strings(&nginx["networks"]);
+        for line in conf
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("server ") && l.ends_with(';'))
+        {
+            let address = line.trim_start_matches("server ").trim_end_matches(';');
+            let (host, port) = address.rsplit_once(':').unwrap();
+            let service = &compose["services"][host];
+            assert!(
+                service.is_object(),
+                "{}: upstream `{host}` is not a compose service",
+                dir.display()
+            );
+            assert!(
+                strings(&service["expose"]).contains(&port.to_owned()),
+                "{}: `{host}` does not expose {port}",
+                dir.display()
+            );
+            assert!(
+                strings(&service["networks"])
+                    .iter()
+                    .any(|n| nginx_networks.contains(n)),
+                "{}: nginx shares no network with `{host}`",
+                dir.display()
+            );
+            checked += 1;
+        }
+        // Only nginx is published on all interfaces.
+        for (name, svc) in compose["services"].as_object().unwrap() {
+            if name != "nginx" {
+                for port in strings(&svc["ports"]) {
+                    assert!(
+                        port.starts_with("127.0.0.1:"),
+                        "{}: `{name}` publishes {port} beyond the host",
+                        dir.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked >= 9, "only {checked} upstreams checked");
+}
