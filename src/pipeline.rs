@@ -47,12 +47,13 @@ pub fn analyze(loaded: &Loaded) -> Analysis {
             };
         }
     };
-    let stack = model::build(
+    let mut stack = model::build(
         &spec,
         &loaded.env,
         loaded.file.clone(),
         loaded.bases.clone(),
     );
+    stack.host_origin = spans.key("/host/bootstrap").or_else(|| spans.key("/host"));
     let diagnostics = validate::run(&spec, &spans, &stack);
     Analysis {
         stack: Some(stack),

@@ -187,11 +187,25 @@ pub fn render_project(
     templates: &Templates,
 ) -> Result<Vec<(String, Files)>, Error> {
     let env = templates.environment()?;
-    project
-        .stacks
-        .iter()
-        .map(|stack| {
-            pipeline::render_with(stack, templates, &env).map(|files| (stack.env.clone(), files))
-        })
-        .collect()
+    let mut rendered = Vec::new();
+    let mut diagnostics = Vec::new();
+    for stack in &project.stacks {
+        match pipeline::render_with(stack, templates, &env) {
+            Ok(files) => rendered.push((stack.env.clone(), files)),
+            // Problems only rendering reveals (such as an oversized bootstrap):
+            // collect them all, with the project's sources for the snippets.
+            Err(Error::Invalid {
+                diagnostics: found, ..
+            }) => diagnostics.extend(found),
+            Err(other) => return Err(other),
+        }
+    }
+    if !diagnostics.is_empty() {
+        sort_diagnostics(&mut diagnostics);
+        return Err(Error::Invalid {
+            diagnostics,
+            sources: project.sources.clone(),
+        });
+    }
+    Ok(rendered)
 }

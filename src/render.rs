@@ -71,6 +71,9 @@ impl Templates {
         env.add_filter("comment", |value: Value| {
             Value::from_safe_string(one_line(&value.to_string()))
         });
+        env.add_filter("block", |value: Value, indent: usize| {
+            Value::from_safe_string(yaml_block(&value.to_string(), indent))
+        });
         env.add_filter("yaml", |value: Value| {
             Value::from_safe_string(yaml_scalar(&value, false))
         });
@@ -187,6 +190,26 @@ fn format_value(
         Format::Line => one_line(&value.to_string()),
     };
     out.write_str(&text).map_err(Into::into)
+}
+
+/// A YAML literal block scalar (`|-`) holding `text` verbatim, its lines
+/// indented by `indent` spaces: the readable way to embed a script.
+pub fn yaml_block(text: &str, indent: usize) -> String {
+    // The first line sets the block's indentation, so it must not start with a space.
+    debug_assert!(
+        !text.starts_with(' '),
+        "a block scalar cannot start with a space"
+    );
+    let pad = " ".repeat(indent);
+    let mut out = "|-".to_owned();
+    for line in text.trim_end_matches('\n').lines() {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Joins the lines of `text` with spaces, for values that must stay on one line

@@ -6,6 +6,7 @@
 //! and reported by `validate`, so all problems can be reported at once.
 
 mod alerts;
+pub mod cloud;
 pub mod edge;
 pub mod kinds;
 pub mod monitoring;
@@ -39,6 +40,8 @@ pub struct Stack {
     /// Named volumes, sorted by name.
     pub volumes: Vec<Volume>,
     pub logging: Logging,
+    /// Where the spec's `host` section is, for problems found while rendering.
+    pub host_origin: Option<crate::error::Origin>,
     /// Routes, upstreams and server blocks, when the spec has `edge`.
     pub edge: Option<edge::Model>,
     /// Scrape jobs, alert rules and receivers, when the spec has `monitoring`.
@@ -361,6 +364,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         secrets,
         volumes,
         logging: spec.logging.clone(),
+        host_origin: None,
         edge,
         monitoring,
     }

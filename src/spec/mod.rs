@@ -110,6 +110,74 @@ pub struct Host {
     /// containers that are already running but not described in the spec.
     #[serde(default)]
     pub reserved: Reserved,
+    /// Zone of the instance, for example `cn-hangzhou-h`. The templates take it as a
+    /// parameter; this is its default.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[a-z]{2}-[a-z0-9-]+-[a-z0-9]+$"))]
+    pub zone: Option<String>,
+    /// Image of the instance.
+    #[serde(default = "Host::default_image")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]+$"))]
+    pub image: String,
+    /// Category of the system and data disks.
+    #[serde(default)]
+    pub disk_category: DiskCategory,
+    /// A data disk mounted at `/var/lib/docker`, so volumes do not fill the system disk.
+    #[serde(default)]
+    pub data_disk: Option<ByteSize>,
+    /// Public bandwidth in Mbit/s (pay by traffic), on an elastic IP.
+    #[serde(default = "Host::default_bandwidth")]
+    #[schemars(range(min = 1, max = 200))]
+    pub bandwidth: u32,
+    /// How the instance gets the generated files at first boot.
+    #[serde(default)]
+    pub bootstrap: Bootstrap,
+}
+
+impl Host {
+    fn default_image() -> String {
+        "ubuntu_22_04_x64_20G_alibase_20240926.vhd".into()
+    }
+    fn default_bandwidth() -> u32 {
+        10
+    }
+}
+
+/// ECS disk categories.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DiskCategory {
+    /// ESSD cloud disk.
+    #[default]
+    CloudEssd,
+    /// Standard SSD cloud disk.
+    CloudSsd,
+    /// Ultra cloud disk.
+    CloudEfficiency,
+    /// ESSD AutoPL cloud disk.
+    CloudAuto,
+}
+
+impl DiskCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiskCategory::CloudEssd => "cloud_essd",
+            DiskCategory::CloudSsd => "cloud_ssd",
+            DiskCategory::CloudEfficiency => "cloud_efficiency",
+            DiskCategory::CloudAuto => "cloud_auto",
+        }
+    }
+}
+
+/// First-boot delivery of the generated files.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bootstrap {
+    /// HTTPS URL (for example a signed OSS URL) of a `.tar.gz` of the environment's
+    /// generated folder. Without it the files are embedded in the instance's user
+    /// data, which ECS limits to 32 KB.
+    #[serde(default)]
+    pub bundle_url: Option<String>,
 }
 
 /// Cloud providers futurestack can target.

@@ -2,8 +2,11 @@
 //! files in memory and does nothing else (no I/O, no decisions the model should make).
 
 mod compose;
+pub mod hcl;
 pub mod monitoring;
 mod nginx;
+mod ros;
+pub mod terraform;
 
 use serde::Serialize;
 
@@ -21,16 +24,28 @@ pub enum Target {
     Monitoring,
     /// `nginx/nginx.conf`: the public entry.
     Nginx,
+    /// `ros/template.yaml`: Alibaba Cloud ROS.
+    Ros,
+    /// `terraform/*.tf`: Terraform with the alicloud provider.
+    Terraform,
 }
 
 impl Target {
-    pub const ALL: &'static [Target] = &[Target::Compose, Target::Monitoring, Target::Nginx];
+    pub const ALL: &'static [Target] = &[
+        Target::Compose,
+        Target::Monitoring,
+        Target::Nginx,
+        Target::Ros,
+        Target::Terraform,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Target::Compose => "compose",
             Target::Monitoring => "monitoring",
             Target::Nginx => "nginx",
+            Target::Ros => "ros",
+            Target::Terraform => "terraform",
         }
     }
 
@@ -40,22 +55,61 @@ impl Target {
             Target::Compose => "compose/",
             Target::Monitoring => "monitoring/",
             Target::Nginx => "nginx/",
+            Target::Ros => "ros/",
+            Target::Terraform => "terraform/",
         }
     }
 
-    /// Renders this target's files for one environment.
+    /// Whether the target provisions the host, and so bootstraps it with the
+    /// files of the targets before it.
+    pub fn provisions_host(self) -> bool {
+        matches!(self, Target::Ros | Target::Terraform)
+    }
+
+    /// Renders this target's files for one environment. `earlier` holds the files
+    /// of the targets before it (what a host bootstrap lays down).
     pub fn render(
         self,
         stack: &Stack,
         templates: &Templates,
         env: &minijinja::Environment<'_>,
+        earlier: &[(String, String)],
     ) -> Result<Files, Error> {
         match self {
             Target::Compose => compose::render(stack, templates, env, self.template_dir()),
             Target::Monitoring => monitoring::render(stack, templates, env, self.template_dir()),
             Target::Nginx => nginx::render(stack, templates, env, self.template_dir()),
+            Target::Ros => ros::render(stack, templates, env, self.template_dir(), earlier),
+            Target::Terraform => terraform::render(stack, earlier),
         }
     }
+}
+
+/// ECS refuses user data over 32 KB: fail before rendering a template that could
+/// not be deployed, and say what to do instead.
+fn check_user_data(stack: &Stack, embedded: &[(String, String)]) -> Result<(), Error> {
+    use crate::model::cloud::{self, USER_DATA_LIMIT};
+    // Secrets become parameters at deploy time; count each at 64 characters.
+    let sub = cloud::Substitution {
+        secret: |_| "x".repeat(64),
+        literal: |s| s.to_owned(),
+    };
+    let size = cloud::bootstrap_script(stack, embedded, &sub).len();
+    if size <= USER_DATA_LIMIT {
+        return Ok(());
+    }
+    let diag = crate::error::Diagnostic::error(
+        "FS160",
+        format!("the host's first-boot script would be {size} bytes, over ECS's user data limit of {USER_DATA_LIMIT} bytes"),
+    )
+    .at_opt(stack.host_origin.clone())
+    .with_help(
+        "the generated files are embedded in it: upload the environment's output folder as a .tar.gz (to OSS) and set `host.bootstrap.bundle_url` to its HTTPS URL, so the script downloads it instead",
+    );
+    Err(Error::Invalid {
+        diagnostics: vec![diag],
+        sources: crate::load::Sources::default(),
+    })
 }
 
 /// Renders every target for one environment into one set of files, with a
@@ -66,8 +120,13 @@ pub fn render_all(
     env: &minijinja::Environment<'_>,
 ) -> Result<Files, Error> {
     let mut files = Files::new();
+    let mut earlier: Vec<(String, String)> = Vec::new();
     for target in Target::ALL {
-        for (path, text) in target.render(stack, templates, env)? {
+        if target.provisions_host() && earlier.is_empty() {
+            earlier = files.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
+            check_user_data(stack, &earlier)?;
+        }
+        for (path, text) in target.render(stack, templates, env, &earlier)? {
             if files.insert(path.clone(), text).is_some() {
                 return Err(Error::Template {
                     template: target.template_dir().to_owned(),

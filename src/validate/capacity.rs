@@ -30,7 +30,7 @@ pub fn budget(stack: &Stack) -> Budget {
             .filter_map(|v| v.size)
             .map(|s| s.mib())
             .sum(),
-        disk_mib: host.disk.mib(),
+        disk_mib: host.data_disk.unwrap_or(host.disk).mib(),
     }
 }
 

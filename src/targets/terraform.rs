@@ -1,0 +1,281 @@
+//! The Terraform target (`aliyun/alicloud`): `terraform/versions.tf`,
+//! `variables.tf`, `main.tf`, `outputs.tf` and the first-boot script template.
+//! The same infrastructure as the ROS template, from the same model.
+
+use crate::error::Error;
+use crate::model::Stack;
+use crate::model::cloud::{self, Substitution, VPC_CIDR, VSWITCH_CIDR};
+use crate::render::{Files, with_banner};
+
+use super::hcl::{Block, list, raw, render as hcl, string};
+
+/// The alicloud provider version the configuration is written for.
+pub const PROVIDER_VERSION: &str = "1.235.0";
+
+/// `templatefile` reads `${...}` and `%{...}`; literal ones are doubled.
+fn tf_literal(s: &str) -> String {
+    s.replace("${", "$${").replace("%{", "%%{")
+}
+
+fn tf_secret(secret: &cloud::CloudSecret) -> String {
+    format!("${{{}}}", secret.tf_variable)
+}
+
+pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Error> {
+    let host = &stack.host;
+    let name = &stack.project;
+    let secrets = cloud::secrets(stack);
+    let mut files = Files::new();
+
+    let versions = vec![
+        Block::new("terraform", &[]).attr("required_version", string(">= 1.5.0")).blank().block(
+            Block::new("required_providers", &[]).attr(
+                "alicloud",
+                format!("{{\n      source  = \"aliyun/alicloud\"\n      version = \"{PROVIDER_VERSION}\"\n    }}"),
+            ),
+        ),
+        Block::new("provider", &["alicloud"]).attr("region", raw("var.region")),
+    ];
+    files.insert("terraform/versions.tf".into(), hcl(&versions));
+
+    let mut variables = vec![
+        variable(
+            "region",
+            "string",
+            "Region of every resource.",
+            Some(string(&host.region)),
+        ),
+        variable(
+            "zone_id",
+            "string",
+            "Zone of the instance and its vSwitch.",
+            host.zone.as_deref().map(string),
+        ),
+        variable(
+            "instance_type",
+            "string",
+            "ECS instance type; the spec's host section sizes the stack for it.",
+            Some(string(&host.instance_type)),
+        ),
+        variable(
+            "image_id",
+            "string",
+            "Image of the instance.",
+            Some(string(&host.image)),
+        ),
+        variable(
+            "system_disk_size",
+            "number",
+            "System disk size in GiB.",
+            Some(raw((host.disk.mib() / 1024).to_string())),
+        ),
+    ];
+    if let Some(data) = host.data_disk {
+        variables.push(variable(
+            "data_disk_size",
+            "number",
+            "Size in GiB of the data disk mounted at /var/lib/docker.",
+            Some(raw((data.mib() / 1024).to_string())),
+        ));
+    }
+    variables.push(
+        variable(
+            "admin_cidr",
+            "string",
+            "Network allowed to reach SSH, for example 203.0.113.0/24.",
+            None,
+        )
+        .block(
+            Block::new("validation", &[])
+                .attr("condition", raw("can(cidrhost(var.admin_cidr, 0))"))
+                .attr(
+                    "error_message",
+                    string("admin_cidr must be a CIDR block such as 203.0.113.0/24."),
+                ),
+        ),
+    );
+    variables.push(variable(
+        "key_pair_name",
+        "string",
+        "Key pair for SSH.",
+        None,
+    ));
+    for s in &secrets {
+        variables.push(
+            variable(&s.tf_variable, "string", &s.description, None)
+                .attr("sensitive", raw("true"))
+                .block(
+                    Block::new("validation", &[])
+                        .attr(
+                            "condition",
+                            raw(format!(
+                                "can(regex(\"^[^'\\\\s]{{8,}}$\", var.{}))",
+                                s.tf_variable
+                            )),
+                        )
+                        .attr(
+                            "error_message",
+                            string("At least 8 characters, without quotes or whitespace."),
+                        ),
+                ),
+        );
+    }
+    files.insert("terraform/variables.tf".into(), hcl(&variables));
+
+    let mut main = vec![
+        Block::new("resource", &["alicloud_vpc", "main"])
+            .attr("vpc_name", string(name))
+            .attr("cidr_block", string(VPC_CIDR)),
+        Block::new("resource", &["alicloud_vswitch", "main"])
+            .attr("vswitch_name", string(name))
+            .attr("vpc_id", raw("alicloud_vpc.main.id"))
+            .attr("zone_id", raw("var.zone_id"))
+            .attr("cidr_block", string(VSWITCH_CIDR)),
+        Block::new("resource", &["alicloud_security_group", "main"])
+            .attr("security_group_name", string(name))
+            .attr(
+                "description",
+                string("Derived from the ports the stack publishes."),
+            )
+            .attr("vpc_id", raw("alicloud_vpc.main.id")),
+    ];
+    for rule in cloud::ingress(stack) {
+        let source = if rule.admin_only {
+            raw("var.admin_cidr")
+        } else {
+            string("0.0.0.0/0")
+        };
+        main.push(
+            Block::new(
+                "resource",
+                &[
+                    "alicloud_security_group_rule",
+                    &format!("ingress_{}", rule.port),
+                ],
+            )
+            .attr("type", string("ingress"))
+            .attr("ip_protocol", string("tcp"))
+            .attr("nic_type", string("intranet"))
+            .attr("policy", string("accept"))
+            .attr(
+                "port_range",
+                string(&format!("{}/{}", rule.port, rule.port)),
+            )
+            .attr("priority", raw("1"))
+            .attr("security_group_id", raw("alicloud_security_group.main.id"))
+            .attr("cidr_ip", source)
+            .attr("description", string(&rule.description)),
+        );
+    }
+    let mut instance = Block::new("resource", &["alicloud_instance", "main"])
+        .attr("instance_name", string(name))
+        .attr("host_name", string(name))
+        .attr("instance_type", raw("var.instance_type"))
+        .attr("image_id", raw("var.image_id"))
+        .attr("availability_zone", raw("var.zone_id"))
+        .attr("vswitch_id", raw("alicloud_vswitch.main.id"))
+        .attr(
+            "security_groups",
+            list(&[raw("alicloud_security_group.main.id")]),
+        )
+        .attr("key_name", raw("var.key_pair_name"))
+        .attr("system_disk_category", string(host.disk_category.as_str()))
+        .attr("system_disk_size", raw("var.system_disk_size"))
+        .attr("internet_max_bandwidth_out", raw("0"));
+    let template_vars: Vec<String> = secrets
+        .iter()
+        .map(|s| format!("    {} = var.{}", s.tf_variable, s.tf_variable))
+        .collect();
+    instance = instance.attr(
+        "user_data",
+        format!(
+            "base64encode(templatefile(\"${{path.module}}/bootstrap.sh.tftpl\", {{\n{}\n  }}))",
+            align_map(&template_vars)
+        ),
+    );
+    if host.data_disk.is_some() {
+        instance = instance.blank().block(
+            Block::new("data_disks", &[])
+                .attr("name", string(&format!("{name}-data")))
+                .attr("category", string(host.disk_category.as_str()))
+                .attr("size", raw("var.data_disk_size")),
+        );
+    }
+    main.push(instance);
+    main.push(
+        Block::new("resource", &["alicloud_eip_address", "main"])
+            .attr("address_name", string(name))
+            .attr("bandwidth", string(&host.bandwidth.to_string()))
+            .attr("internet_charge_type", string("PayByTraffic"))
+            .attr("payment_type", string("PayAsYouGo")),
+    );
+    main.push(
+        Block::new("resource", &["alicloud_eip_association", "main"])
+            .attr("allocation_id", raw("alicloud_eip_address.main.id"))
+            .attr("instance_id", raw("alicloud_instance.main.id")),
+    );
+    files.insert("terraform/main.tf".into(), hcl(&main));
+
+    let mut outputs = vec![
+        Block::new("output", &["public_ip"])
+            .attr("description", string("Public address of the host."))
+            .attr("value", raw("alicloud_eip_address.main.ip_address")),
+        Block::new("output", &["instance_id"])
+            .attr("description", string("ECS instance id."))
+            .attr("value", raw("alicloud_instance.main.id")),
+    ];
+    let urls = cloud::urls(stack);
+    if !urls.is_empty() {
+        outputs.push(
+            Block::new("output", &["urls"])
+                .attr("description", string("Public URLs of the stack."))
+                .attr(
+                    "value",
+                    list(&urls.iter().map(|u| string(u)).collect::<Vec<_>>()),
+                ),
+        );
+    }
+    files.insert("terraform/outputs.tf".into(), hcl(&outputs));
+
+    let sub = Substitution {
+        secret: tf_secret,
+        literal: tf_literal,
+    };
+    files.insert(
+        "terraform/bootstrap.sh.tftpl".into(),
+        cloud::bootstrap_script(stack, embedded, &sub),
+    );
+
+    Ok(files
+        .into_iter()
+        .map(|(path, body)| {
+            let text = if path.ends_with(".tftpl") {
+                crate::render::normalize_newlines(&body)
+            } else {
+                with_banner(&path, stack, &body)
+            };
+            (path, text)
+        })
+        .collect())
+}
+
+fn variable(name: &str, kind: &str, description: &str, default: Option<String>) -> Block {
+    let mut block = Block::new("variable", &[name])
+        .attr("description", string(description))
+        .attr("type", raw(kind));
+    if let Some(value) = default {
+        block = block.attr("default", value);
+    }
+    block
+}
+
+/// Aligns `key = value` lines of an object constructor like `terraform fmt`.
+fn align_map(lines: &[String]) -> String {
+    let pairs: Vec<(&str, &str)> = lines.iter().filter_map(|l| l.split_once(" = ")).collect();
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k:<width$} = {v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
