@@ -23,6 +23,8 @@ struct View<'a> {
 #[derive(Serialize)]
 struct ServerView<'a> {
     domain: &'a str,
+    /// A prefix route on `/` takes every path, so no catch-all 404 is needed (or allowed).
+    has_root: bool,
     routes: Vec<RouteView<'a>>,
 }
 
@@ -72,6 +74,7 @@ pub fn render(
             .iter()
             .map(|s| ServerView {
                 domain: &s.domain,
+                has_root: s.routes.iter().any(|r| r.path == "/" && !r.exact),
                 routes: s
                     .routes
                     .iter()
