@@ -347,6 +347,12 @@ def check_references(d, mod):
             return
         if not isinstance(node, dict):
             return
+        if "Wrapped" in node and "ForceNonLiteral" in node:  # object key: `{ name = ... }`
+            trav = (node.get("Wrapped") or {}).get("Traversal")
+            if not node["ForceNonLiteral"] and isinstance(trav, list) and len(trav) == 1:
+                return  # a bare identifier key is a literal string, not a reference
+            walk(node.get("Wrapped"), scope)
+            return
         if "CollExpr" in node and "ValVar" in node:  # for expression
             walk(node["CollExpr"], scope)
             inner = scope | {v for v in (node.get("KeyVar"), node.get("ValVar")) if v}

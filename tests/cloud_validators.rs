@@ -1,0 +1,291 @@
+//! The cloud templates, checked offline with real data: every ROS resource type,
+//! property (nested too), required property, allowed value, range, `Ref` and
+//! `Fn::GetAtt` against the ROS resource specs shipped in the ros-cdk wheels
+//! (`scripts/ros-spec.py` extracts them, `scripts/check-ros.py` checks); and ROS
+//! and Terraform describe the same infrastructure.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value as J;
+use support::{golden_env_dirs, in_ci, repo, run_tool};
+
+fn ros_spec() -> Option<PathBuf> {
+    let spec = repo().join(".tools/ros-spec.json");
+    if spec.is_file() {
+        return Some(spec);
+    }
+    assert!(
+        !in_ci(),
+        ".tools/ros-spec.json is missing and CI=true: run ./scripts/test, which builds it"
+    );
+    eprintln!("SKIPPED: .tools/ros-spec.json is missing; run ./scripts/test to build it");
+    None
+}
+
+fn yaml(path: &Path) -> J {
+    serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn check_ros(spec: &Path, templates: &[J]) -> (bool, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo().join("scripts/check-ros.py"))
+        .arg("--spec")
+        .arg(spec);
+    for (i, t) in templates.iter().enumerate() {
+        let file = tmp.path().join(format!("template-{i}.json"));
+        std::fs::write(&file, serde_json::to_string_pretty(t).unwrap()).unwrap();
+        cmd.arg(file);
+    }
+    run_tool(&mut cmd)
+}
+
+fn ros_dirs() -> Vec<PathBuf> {
+    golden_env_dirs()
+        .into_iter()
+        .filter(|d| d.join("ros/template.yaml").is_file())
+        .collect()
+}
+
+#[test]
+fn every_shipped_environment_has_both_cloud_templates() {
+    for env in ["dev", "staging", "prod"] {
+        let dir = repo().join("golden").join(env);
+        assert!(dir.join("ros/template.yaml").is_file(), "{env}");
+        for file in [
+            "versions.tf",
+            "variables.tf",
+            "main.tf",
+            "outputs.tf",
+            "bootstrap.sh.tftpl",
+        ] {
+            assert!(dir.join("terraform").join(file).is_file(), "{env}/{file}");
+        }
+    }
+}
+
+#[test]
+fn ros_templates_match_the_ros_resource_specs() {
+    let Some(spec) = ros_spec() else { return };
+    let templates: Vec<J> = ros_dirs()
+        .iter()
+        .map(|d| yaml(&d.join("ros/template.yaml")))
+        .collect();
+    assert!(templates.len() >= 4);
+    let (ok, out) = check_ros(&spec, &templates);
+    assert!(ok, "{out}");
+    assert!(out.starts_with("ok: "), "{out}");
+}
+
+#[test]
+fn the_ros_check_would_catch_mistakes() {
+    let Some(spec) = ros_spec() else { return };
+    let template = yaml(&repo().join("golden/prod/ros/template.yaml"));
+    let mutations: Vec<(&str, Box<dyn Fn(&mut J)>)> = vec![
+        (
+            "misspelled property",
+            Box::new(|t: &mut J| {
+                let props = t["Resources"]["Vpc"]["Properties"].as_object_mut().unwrap();
+                let v = props.remove("CidrBlock").unwrap();
+                props.insert("CidrBlok".into(), v);
+            }),
+        ),
+        (
+            "nested property",
+            Box::new(|t: &mut J| {
+                t["Resources"]["SecurityGroup"]["Properties"]["SecurityGroupIngress"][0]["PortRnage"] =
+                    J::from("1/1");
+            }),
+        ),
+        (
+            "missing required property",
+            Box::new(|t: &mut J| {
+                t["Resources"]["VSwitch"]["Properties"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("ZoneId");
+            }),
+        ),
+        (
+            "value not allowed",
+            Box::new(|t: &mut J| {
+                t["Resources"]["Eip"]["Properties"]["InternetChargeType"] = J::from("PayByHour");
+            }),
+        ),
+        (
+            "dangling Ref",
+            Box::new(|t: &mut J| {
+                t["Resources"]["Instance"]["Properties"]["VSwitchId"] =
+                    serde_json::json!({"Ref": "Vswitch"});
+            }),
+        ),
+        (
+            "unknown attribute",
+            Box::new(|t: &mut J| {
+                t["Outputs"]["PublicIp"]["Value"] =
+                    serde_json::json!({"Fn::GetAtt": ["Eip", "IpAddress"]});
+            }),
+        ),
+        (
+            "unknown resource type",
+            Box::new(|t: &mut J| {
+                t["Resources"]["Vpc"]["Type"] = J::from("ALIYUN::ECS::Vpcc");
+            }),
+        ),
+    ];
+    for (what, mutate) in mutations {
+        let mut broken = template.clone();
+        mutate(&mut broken);
+        let (ok, out) = check_ros(&spec, &[broken]);
+        assert!(!ok, "check-ros.py missed a {what}:\n{out}");
+    }
+}
+
+fn tf_text(dir: &Path) -> String {
+    ["main.tf", "variables.tf", "outputs.tf"]
+        .iter()
+        .map(|f| std::fs::read_to_string(dir.join("terraform").join(f)).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The value of `name = value` in the first block introduced by `header`.
+fn tf_attr(text: &str, header: &str, name: &str) -> Option<String> {
+    let start = text.find(header)?;
+    let block = &text[start..];
+    let end = block.find("\n}\n").unwrap_or(block.len());
+    block[..end].lines().map(str::trim).find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == name).then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// ROS and Terraform describe the same infrastructure: instance type, disks,
+/// open ports and their sources, bandwidth, and the same secrets.
+#[test]
+fn ros_and_terraform_agree() {
+    for dir in ros_dirs() {
+        let ros = yaml(&dir.join("ros/template.yaml"));
+        let tf = tf_text(&dir);
+        let params = &ros["Parameters"];
+        let res = &ros["Resources"];
+        let shown = dir.display();
+        assert_eq!(
+            params["InstanceType"]["Default"].as_str(),
+            tf_attr(&tf, "variable \"instance_type\"", "default").as_deref(),
+            "{shown}: instance type"
+        );
+        assert_eq!(
+            params["ImageId"]["Default"].as_str(),
+            tf_attr(&tf, "variable \"image_id\"", "default").as_deref(),
+            "{shown}: image"
+        );
+        assert_eq!(
+            params["SystemDiskSize"]["Default"]
+                .as_u64()
+                .map(|n| n.to_string()),
+            tf_attr(&tf, "variable \"system_disk_size\"", "default"),
+            "{shown}: system disk size"
+        );
+        assert_eq!(
+            params["DataDiskSize"]["Default"]
+                .as_u64()
+                .map(|n| n.to_string()),
+            tf_attr(&tf, "variable \"data_disk_size\"", "default"),
+            "{shown}: data disk size"
+        );
+        let instance = &res["Instance"]["Properties"];
+        assert_eq!(
+            instance["SystemDiskCategory"].as_str(),
+            tf_attr(
+                &tf,
+                "resource \"alicloud_instance\"",
+                "system_disk_category"
+            )
+            .as_deref(),
+            "{shown}: disk category"
+        );
+        assert_eq!(
+            res["Eip"]["Properties"]["Bandwidth"]
+                .as_u64()
+                .map(|n| n.to_string()),
+            tf_attr(&tf, "resource \"alicloud_eip_address\"", "bandwidth"),
+            "{shown}: bandwidth"
+        );
+
+        // Open ports and their sources.
+        let mut ros_rules: Vec<(String, String)> =
+            res["SecurityGroup"]["Properties"]["SecurityGroupIngress"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let source = match &r["SourceCidrIp"] {
+                        J::String(s) => s.clone(),
+                        other => format!("ref:{}", other["Ref"].as_str().unwrap_or_default()),
+                    };
+                    (r["PortRange"].as_str().unwrap().to_owned(), source)
+                })
+                .collect();
+        let mut tf_rules: Vec<(String, String)> = tf
+            .match_indices("resource \"alicloud_security_group_rule\"")
+            .map(|(i, _)| {
+                let block = &tf[i..];
+                let block = &block[..block.find("\n}\n").unwrap()];
+                let port = tf_attr(block, "resource", "port_range").unwrap();
+                let cidr = tf_attr(block, "resource", "cidr_ip").unwrap();
+                let source = if cidr == "var.admin_cidr" {
+                    "ref:AdminCidr".to_owned()
+                } else {
+                    cidr
+                };
+                (port, source)
+            })
+            .collect();
+        ros_rules.sort();
+        tf_rules.sort();
+        assert_eq!(ros_rules, tf_rules, "{shown}: security group rules differ");
+        assert!(
+            ros_rules
+                .iter()
+                .any(|(p, s)| p == "22/22" && s == "ref:AdminCidr"),
+            "{shown}: SSH must come from the admin CIDR"
+        );
+        for (port, source) in &ros_rules {
+            assert!(
+                source != "0.0.0.0/0" || port == "80/80" || port == "443/443",
+                "{shown}: {port} open to the world"
+            );
+        }
+
+        // The same secrets: NoEcho parameters and sensitive variables.
+        let mut ros_secrets: Vec<String> = params
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, p)| p["NoEcho"] == J::Bool(true))
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .collect();
+        let mut tf_secrets: Vec<String> = tf
+            .match_indices("variable \"")
+            .filter_map(|(i, _)| {
+                let block = &tf[i..];
+                let block = &block[..block.find("\n}\n").unwrap()];
+                block.contains("sensitive   = true").then(|| {
+                    block["variable \"".len()..]
+                        .split('"')
+                        .next()
+                        .unwrap()
+                        .replace('_', "")
+                })
+            })
+            .collect();
+        ros_secrets.sort();
+        tf_secrets.sort();
+        assert_eq!(ros_secrets, tf_secrets, "{shown}: secrets differ");
+        assert!(!ros_secrets.is_empty(), "{shown}: no secrets");
+    }
+}
