@@ -3,7 +3,7 @@
 //! parameters, and the first-boot script. The ROS and Terraform targets render
 //! the same facts, so the two never disagree.
 
-use super::Stack;
+use super::{ManagedService, Service, Stack};
 use crate::spec::Kind;
 
 /// Address space of the VPC and of the one vSwitch the host lives in.
@@ -92,6 +92,13 @@ pub fn secrets(stack: &Stack) -> Vec<CloudSecret> {
         .collect()
 }
 
+/// The cloud secret behind a service's secret `role` (a managed database's password).
+pub fn secret_for(stack: &Stack, service: &Service, role: &str) -> Option<CloudSecret> {
+    let name = service.secret_roles.get(role)?;
+    let env = &stack.secrets.iter().find(|s| &s.name == name)?.env;
+    secrets(stack).into_iter().find(|s| &s.env == env)
+}
+
 /// Public URLs of the stack.
 pub fn urls(stack: &Stack) -> Vec<String> {
     let Some(_) = &stack.edge else {
@@ -119,6 +126,51 @@ pub fn urls(stack: &Stack) -> Vec<String> {
 pub struct Substitution {
     pub secret: fn(&CloudSecret) -> String,
     pub literal: fn(&str) -> String,
+    /// The endpoint of a managed service, as the template refers to it.
+    pub endpoint: fn(&Service) -> String,
+}
+
+/// Managed services of a stack, sorted by name.
+pub fn managed(stack: &Stack) -> Vec<(&Service, &ManagedService)> {
+    stack
+        .services
+        .iter()
+        .filter_map(|s| s.managed.as_ref().map(|m| (s, m)))
+        .collect()
+}
+
+/// `ai-recommend` → `AiRecommend`.
+pub fn pascal_name(name: &str) -> String {
+    pascal(&name.replace('-', "_"))
+}
+
+/// The ROS resource name of a managed service.
+pub fn ros_resource(service: &Service) -> String {
+    format!("Managed{}", pascal_name(&service.name))
+}
+
+/// The ROS attribute holding a managed service's private endpoint.
+pub fn ros_endpoint_attribute(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Redis => "ConnectionDomain",
+        Kind::Elasticsearch => "Domain",
+        _ => "InnerConnectionString",
+    }
+}
+
+/// The Terraform resource type of a managed service, and the attribute holding
+/// its private endpoint.
+pub fn tf_resource(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Redis => ("alicloud_kvstore_instance", "connection_domain"),
+        Kind::Elasticsearch => ("alicloud_elasticsearch_instance", "domain"),
+        _ => ("alicloud_db_instance", "connection_string"),
+    }
+}
+
+/// The Terraform name of a managed service's resources (`ai-db` → `ai_db`).
+pub fn tf_name(service: &Service) -> String {
+    service.name.replace('-', "_")
 }
 
 /// The first-boot script: installs Docker, mounts the data disk at
@@ -189,6 +241,11 @@ pub fn bootstrap_script(stack: &Stack, files: &[(String, String)], sub: &Substit
     for secret in secrets(stack) {
         script.raw(&lit(&format!("{}=", secret.env)));
         script.raw(&(sub.secret)(&secret));
+        script.raw("\n");
+    }
+    for (service, m) in managed(stack) {
+        script.raw(&lit(&format!("{}=", m.endpoint_var)));
+        script.raw(&(sub.endpoint)(service));
         script.raw("\n");
     }
     let mut line = |s: &str| script.line(s);

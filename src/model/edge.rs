@@ -279,6 +279,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         binds,
         entrypoint: None,
         generated: true,
+        managed: None,
     };
     services.push(nginx);
     services.sort_by(|a, b| a.name.cmp(&b.name));

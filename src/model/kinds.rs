@@ -41,7 +41,7 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 1.0,
             memory_mib: 1024,
             secret_roles: &["root_password", "password"],
-            fields: &["database", "user"],
+            fields: &["database", "user", "managed"],
         },
         Kind::Postgres => KindInfo {
             default_image: Some("postgres:14.15"),
@@ -50,7 +50,7 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 1.0,
             memory_mib: 1024,
             secret_roles: &["password"],
-            fields: &["database", "user"],
+            fields: &["database", "user", "managed"],
         },
         Kind::Redis => KindInfo {
             default_image: Some("redis:7.4.2-alpine"),
@@ -59,7 +59,7 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 0.5,
             memory_mib: 512,
             secret_roles: &["password"],
-            fields: &[],
+            fields: &["managed"],
         },
         Kind::Elasticsearch => KindInfo {
             default_image: Some("elasticsearch:8.15.5"),
@@ -68,7 +68,7 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 1.0,
             memory_mib: 2048,
             secret_roles: &["password"],
-            fields: &["heap", "security"],
+            fields: &["heap", "security", "managed"],
         },
         Kind::Neo4j => KindInfo {
             default_image: Some("neo4j:5.26.0"),

@@ -119,6 +119,19 @@ pub struct Service {
     pub entrypoint: Option<Vec<String>>,
     /// Added by futurestack (monitoring), not written in the spec.
     pub generated: bool,
+    /// Run by the cloud (RDS, Redis, Elasticsearch) instead of as a container.
+    pub managed: Option<ManagedService>,
+}
+
+/// A database the cloud templates create instead of a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedService {
+    pub class: String,
+    pub storage_gib: u64,
+    pub version: String,
+    /// Variable in `.env` holding its endpoint; the bootstrap fills it from the
+    /// template's resources.
+    pub endpoint_var: String,
 }
 
 /// A host path mounted into a container.
@@ -380,8 +393,23 @@ fn volume_size(spec: &Spec, service: &Service, volume: &str) -> Option<ByteSize>
 }
 
 fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service {
-    let external = s.kind == Kind::External;
-    let engine = if external {
+    // A managed service runs outside the host, like an external one, but its kind
+    // is known and the cloud templates create it.
+    let managed = s
+        .managed
+        .as_ref()
+        .filter(|_| s.kind.is_data())
+        .map(|m| ManagedService {
+            class: m.class.clone(),
+            storage_gib: m.storage.map(|st| st.mib().div_ceil(1024)).unwrap_or(20),
+            version: m
+                .version
+                .clone()
+                .unwrap_or_else(|| default_managed_version(s.kind).to_owned()),
+            endpoint_var: format!("{}_{}_HOST", env_name(&spec.stack), env_name(name)),
+        });
+    let external = s.kind == Kind::External || managed.is_some();
+    let engine = if s.kind == Kind::External {
         s.engine.unwrap_or(Kind::External)
     } else {
         s.kind
@@ -390,7 +418,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
 
     // Ports: the kind's usual ports, overridden and extended by the spec.
     let mut ports: BTreeMap<String, Port> = BTreeMap::new();
-    if !external {
+    if s.kind != Kind::External {
         for (port_name, container) in info.ports {
             ports.insert(
                 (*port_name).to_owned(),
@@ -537,10 +565,10 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
             .clone()
             .or_else(|| info.default_image.map(str::to_owned))
     };
-    let address = if external {
-        s.hostname.clone().unwrap_or_else(|| name.to_owned())
-    } else {
-        name.to_owned()
+    let address = match &managed {
+        Some(m) => format!("${{{}}}", m.endpoint_var),
+        None if external => s.hostname.clone().unwrap_or_else(|| name.to_owned()),
+        None => name.to_owned(),
     };
 
     Service {
@@ -581,6 +609,17 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         binds: Vec::new(),
         entrypoint: None,
         generated: false,
+        managed,
+    }
+}
+
+fn default_managed_version(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Mysql => "8.0",
+        Kind::Postgres => "14.0",
+        Kind::Redis => "7.0",
+        Kind::Elasticsearch => "7.10_with_X-Pack",
+        _ => "",
     }
 }
 

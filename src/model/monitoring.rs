@@ -174,6 +174,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         binds: Vec::new(),
         entrypoint: None,
         generated: true,
+        managed: None,
     }
 }
 

@@ -15,6 +15,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use edge::{Edge, RateLimit, Route, Tls};
+
 pub use monitoring::{
     AlertRule, AlertSeverity, AppMetrics, Grafana, Monitoring, MonitoringMode, Receiver,
     ReceiverKind, Thresholds,
@@ -549,6 +550,30 @@ pub struct Service {
     /// Restart policy.
     #[serde(default)]
     pub restart: Option<Restart>,
+    /// For `mysql`, `postgres`, `redis` and `elasticsearch`: run it as an Alibaba
+    /// Cloud managed service (RDS, Tair/Redis, Elasticsearch) instead of a container.
+    /// The compose file drops the container; the services that use it get its
+    /// endpoint from the ROS or Terraform outputs at deploy time.
+    #[serde(default)]
+    pub managed: Option<Managed>,
+}
+
+/// A cloud-managed database, cache or search service.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Managed {
+    /// Instance class: `rds.mysql.s2.large`, `redis.master.small.default`,
+    /// `elasticsearch.sn2ne.large` and so on.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.-]*$"))]
+    pub class: String,
+    /// Storage (RDS) or disk per data node (Elasticsearch).
+    #[serde(default)]
+    pub storage: Option<ByteSize>,
+    /// Engine version; defaults per kind (MySQL `8.0`, PostgreSQL `14.0`, Redis `7.0`,
+    /// Elasticsearch `7.10_with_X-Pack`).
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]+$"))]
+    pub version: Option<String>,
 }
 
 /// A port of a service.

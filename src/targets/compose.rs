@@ -13,6 +13,7 @@ struct View<'a> {
     networks: Vec<NetworkView<'a>>,
     volumes: Vec<&'a str>,
     secrets: Vec<SecretView<'a>>,
+    endpoints: Vec<EndpointView<'a>>,
     log_max_size: String,
     log_max_files: String,
 }
@@ -25,7 +26,7 @@ struct ServiceView<'a> {
     restart: &'a str,
     command: Option<&'a [String]>,
     entrypoint: Option<&'a [String]>,
-    env: Vec<(&'a str, &'a str)>,
+    env: Vec<(&'a str, minijinja::Value)>,
     ports: Vec<String>,
     expose: Vec<String>,
     networks: Vec<&'a str>,
@@ -56,6 +57,12 @@ struct NetworkView<'a> {
 }
 
 #[derive(Serialize)]
+struct EndpointView<'a> {
+    var: &'a str,
+    service: &'a str,
+}
+
+#[derive(Serialize)]
 struct SecretView<'a> {
     name: &'a str,
     env: &'a str,
@@ -69,13 +76,27 @@ pub fn render(
     env: &minijinja::Environment<'_>,
     dir: &str,
 ) -> Result<Files, Error> {
+    // Endpoints of managed services, filled in `.env` by the cloud bootstrap.
+    let endpoints: Vec<(String, String)> = stack
+        .services
+        .iter()
+        .filter_map(|s| {
+            s.managed
+                .as_ref()
+                .map(|m| (m.endpoint_var.clone(), s.name.clone()))
+        })
+        .collect();
     let view = View {
         project: &stack.project,
         services: stack
             .services
             .iter()
             .filter(|s| !s.external)
-            .map(service_view)
+            .map(|s| service_view(s, &endpoints))
+            .collect(),
+        endpoints: endpoints
+            .iter()
+            .map(|(var, service)| EndpointView { var, service })
             .collect(),
         networks: stack
             .networks
@@ -110,7 +131,34 @@ pub fn render(
     render::render_target(templates, env, dir, stack, &view)
 }
 
-fn service_view(s: &Service) -> ServiceView<'_> {
+/// An environment value for compose: `$` doubled, except in references to the
+/// endpoints of managed services, which compose fills from `.env` (and refuses to
+/// start without).
+fn env_value(value: &str, endpoints: &[(String, String)]) -> minijinja::Value {
+    let mut parts: Vec<(usize, &str, &str)> = Vec::new();
+    for (var, service) in endpoints {
+        let reference = format!("${{{var}}}");
+        for (i, m) in value.match_indices(reference.as_str()) {
+            parts.push((i, m, service.as_str()));
+        }
+    }
+    if parts.is_empty() {
+        return minijinja::Value::from(value);
+    }
+    parts.sort();
+    let mut out = String::new();
+    let mut at = 0;
+    for (i, reference, service) in parts {
+        out.push_str(&value[at..i].replace('$', "$$"));
+        let var = &reference[2..reference.len() - 1];
+        out.push_str(&format!("${{{var}:?endpoint of the managed service {service}; the cloud bootstrap writes it to .env}}"));
+        at = i + reference.len();
+    }
+    out.push_str(&value[at..].replace('$', "$$"));
+    minijinja::Value::from_safe_string(serde_json::to_string(&out).expect("strings serialize"))
+}
+
+fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceView<'a> {
     ServiceView {
         name: &s.name,
         description: s.description.as_deref(),
@@ -121,7 +169,7 @@ fn service_view(s: &Service) -> ServiceView<'_> {
         env: s
             .env
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .map(|(k, v)| (k.as_str(), env_value(v, endpoints)))
             .collect(),
         ports: s
             .ports

@@ -93,6 +93,7 @@ fn check_user_data(stack: &Stack, embedded: &[(String, String)]) -> Result<(), E
     let sub = cloud::Substitution {
         secret: |_| "x".repeat(64),
         literal: |s| s.to_owned(),
+        endpoint: |_| "x".repeat(96),
     };
     let size = cloud::bootstrap_script(stack, embedded, &sub).len();
     if size <= USER_DATA_LIMIT {

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::model::Stack;
 use crate::model::cloud::{self, Substitution, VPC_CIDR, VSWITCH_CIDR};
 use crate::render::{self, Files, Templates};
+use crate::spec::Kind;
 
 #[derive(Serialize)]
 struct View {
@@ -26,6 +27,24 @@ struct View {
     secrets: Vec<(String, String)>,
     user_data: String,
     urls: Vec<String>,
+    managed: Vec<ManagedView>,
+}
+
+#[derive(Serialize)]
+struct ManagedView {
+    resource: String,
+    service: String,
+    /// `rds`, `redis` or `elasticsearch`.
+    family: &'static str,
+    engine: &'static str,
+    version: String,
+    class: String,
+    storage: u64,
+    user: Option<String>,
+    database: Option<String>,
+    charset: &'static str,
+    password: Option<String>,
+    endpoint: &'static str,
 }
 
 /// `${` starts a substitution in `Fn::Sub`; a literal one is written `${!`.
@@ -35,6 +54,14 @@ fn ros_literal(s: &str) -> String {
 
 fn ros_secret(secret: &cloud::CloudSecret) -> String {
     format!("${{{}}}", secret.ros_parameter)
+}
+
+fn ros_endpoint(service: &crate::model::Service) -> String {
+    format!(
+        "${{{}.{}}}",
+        cloud::ros_resource(service),
+        cloud::ros_endpoint_attribute(service.kind)
+    )
 }
 
 pub fn render(
@@ -48,6 +75,7 @@ pub fn render(
     let sub = Substitution {
         secret: ros_secret,
         literal: ros_literal,
+        endpoint: ros_endpoint,
     };
     let view = View {
         description: format!(
@@ -75,6 +103,33 @@ pub fn render(
             .collect(),
         user_data: cloud::bootstrap_script(stack, embedded, &sub),
         urls: cloud::urls(stack),
+        managed: cloud::managed(stack)
+            .into_iter()
+            .map(|(service, m)| {
+                let (family, engine, charset) = match service.kind {
+                    Kind::Mysql => ("rds", "MySQL", "utf8mb4"),
+                    Kind::Postgres => ("rds", "PostgreSQL", "UTF8"),
+                    Kind::Redis => ("redis", "Redis", ""),
+                    _ => ("elasticsearch", "Elasticsearch", ""),
+                };
+                let env = |key: &str| service.env.get(key).cloned();
+                ManagedView {
+                    resource: cloud::ros_resource(service),
+                    service: service.name.clone(),
+                    family,
+                    engine,
+                    version: m.version.clone(),
+                    class: m.class.clone(),
+                    storage: m.storage_gib,
+                    user: env("MYSQL_USER").or_else(|| env("POSTGRES_USER")),
+                    database: env("MYSQL_DATABASE").or_else(|| env("POSTGRES_DB")),
+                    charset,
+                    password: cloud::secret_for(stack, service, "password")
+                        .map(|s| s.ros_parameter),
+                    endpoint: cloud::ros_endpoint_attribute(service.kind),
+                }
+            })
+            .collect(),
     };
     render::render_target(templates, env, dir, stack, &view)
 }

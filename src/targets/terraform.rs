@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::model::Stack;
 use crate::model::cloud::{self, Substitution, VPC_CIDR, VSWITCH_CIDR};
 use crate::render::{Files, with_banner};
+use crate::spec::Kind;
 
 use super::hcl::{Block, list, raw, render as hcl, string};
 
@@ -19,6 +20,10 @@ fn tf_literal(s: &str) -> String {
 
 fn tf_secret(secret: &cloud::CloudSecret) -> String {
     format!("${{{}}}", secret.tf_variable)
+}
+
+fn tf_endpoint(service: &crate::model::Service) -> String {
+    format!("${{{}_endpoint}}", cloud::tf_name(service))
 }
 
 pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Error> {
@@ -202,6 +207,97 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
         );
     }
     main.push(instance);
+    for (service, m) in cloud::managed(stack) {
+        let tf = cloud::tf_name(service);
+        let password = cloud::secret_for(stack, service, "password")
+            .map(|sec| raw(format!("var.{}", sec.tf_variable)));
+        let label = format!("{name}-{}", service.name);
+        let env = |key: &str| service.env.get(key).cloned();
+        match service.kind {
+            Kind::Mysql | Kind::Postgres => {
+                let (engine, charset) = if service.kind == Kind::Mysql {
+                    ("MySQL", "utf8mb4")
+                } else {
+                    ("PostgreSQL", "UTF8")
+                };
+                main.push(
+                    Block::new("resource", &["alicloud_db_instance", &tf])
+                        .attr("instance_name", string(&label))
+                        .attr("engine", string(engine))
+                        .attr("engine_version", string(&m.version))
+                        .attr("instance_type", string(&m.class))
+                        .attr("instance_storage", raw(m.storage_gib.to_string()))
+                        .attr("instance_charge_type", string("Postpaid"))
+                        .attr("zone_id", raw("var.zone_id"))
+                        .attr("vswitch_id", raw("alicloud_vswitch.main.id"))
+                        .attr("security_ips", list(&[string(VSWITCH_CIDR)])),
+                );
+                let user = env("MYSQL_USER").or_else(|| env("POSTGRES_USER"));
+                let database = env("MYSQL_DATABASE").or_else(|| env("POSTGRES_DB"));
+                if let Some(db) = &database {
+                    main.push(
+                        Block::new("resource", &["alicloud_db_database", &tf])
+                            .attr("instance_id", raw(format!("alicloud_db_instance.{tf}.id")))
+                            .attr("name", string(db))
+                            .attr("character_set", string(charset)),
+                    );
+                }
+                if let (Some(user), Some(password)) = (&user, &password) {
+                    main.push(
+                        Block::new("resource", &["alicloud_db_account", &tf])
+                            .attr(
+                                "db_instance_id",
+                                raw(format!("alicloud_db_instance.{tf}.id")),
+                            )
+                            .attr("account_name", string(user))
+                            .attr("account_password", password.clone())
+                            .attr("account_type", string("Normal")),
+                    );
+                    if let Some(db) = &database {
+                        main.push(
+                            Block::new("resource", &["alicloud_db_account_privilege", &tf])
+                                .attr("instance_id", raw(format!("alicloud_db_instance.{tf}.id")))
+                                .attr(
+                                    "account_name",
+                                    raw(format!("alicloud_db_account.{tf}.account_name")),
+                                )
+                                .attr("privilege", string("ReadWrite"))
+                                .attr("db_names", list(&[string(db)])),
+                        );
+                    }
+                }
+            }
+            Kind::Redis => {
+                let mut block = Block::new("resource", &["alicloud_kvstore_instance", &tf])
+                    .attr("db_instance_name", string(&label))
+                    .attr("instance_class", string(&m.class))
+                    .attr("engine_version", string(&m.version))
+                    .attr("payment_type", string("PostPaid"))
+                    .attr("zone_id", raw("var.zone_id"))
+                    .attr("vswitch_id", raw("alicloud_vswitch.main.id"))
+                    .attr("security_ips", list(&[string(VSWITCH_CIDR)]));
+                if let Some(password) = &password {
+                    block = block.attr("password", password.clone());
+                }
+                main.push(block);
+            }
+            _ => {
+                let mut block = Block::new("resource", &["alicloud_elasticsearch_instance", &tf])
+                    .attr("description", string(&label))
+                    .attr("version", string(&m.version))
+                    .attr("instance_charge_type", string("PostPaid"))
+                    .attr("data_node_amount", raw("2"))
+                    .attr("data_node_spec", string(&m.class))
+                    .attr("data_node_disk_size", raw(m.storage_gib.to_string()))
+                    .attr("data_node_disk_type", string("cloud_essd"))
+                    .attr("vswitch_id", raw("alicloud_vswitch.main.id"));
+                if let Some(password) = &password {
+                    block = block.attr("password", password.clone());
+                }
+                main.push(block);
+            }
+        }
+    }
     main.push(
         Block::new("resource", &["alicloud_eip_address", "main"])
             .attr("address_name", string(name))
@@ -224,6 +320,21 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
             .attr("description", string("ECS instance id."))
             .attr("value", raw("alicloud_instance.main.id")),
     ];
+    for (service, _) in cloud::managed(stack) {
+        let (resource, attribute) = cloud::tf_resource(service.kind);
+        let tf = cloud::tf_name(service);
+        outputs.push(
+            Block::new("output", &[&format!("{tf}_endpoint")])
+                .attr(
+                    "description",
+                    string(&format!(
+                        "Private endpoint of the managed `{}`.",
+                        service.name
+                    )),
+                )
+                .attr("value", raw(format!("{resource}.{tf}.{attribute}"))),
+        );
+    }
     let urls = cloud::urls(stack);
     if !urls.is_empty() {
         outputs.push(
@@ -240,6 +351,7 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
     let sub = Substitution {
         secret: tf_secret,
         literal: tf_literal,
+        endpoint: tf_endpoint,
     };
     files.insert(
         "terraform/bootstrap.sh.tftpl".into(),

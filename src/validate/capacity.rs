@@ -77,7 +77,7 @@ pub fn check(ctx: &mut Ctx) {
         );
     }
     for service in &ctx.stack.services {
-        if service.kind != Kind::Elasticsearch {
+        if service.kind != Kind::Elasticsearch || service.external {
             continue;
         }
         if let Some(heap) = service.heap {

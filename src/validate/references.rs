@@ -171,7 +171,9 @@ fn check_secrets(ctx: &mut Ctx, name: &str, s: &Service) {
     let needed = kinds::info(s.kind).secret_roles;
     let disabled = s.kind == Kind::Elasticsearch && s.security == Some(false);
     for role in needed {
-        if !s.secrets.contains_key(*role) && !disabled {
+        // A managed database's admin account is the cloud's business.
+        let managed_root = s.managed.is_some() && *role == "root_password";
+        if !s.secrets.contains_key(*role) && !disabled && !managed_root {
             let at = ctx.key(&["services", name]);
             ctx.push(
                 Diagnostic::error("FS105", format!("{} service `{name}` needs a `{role}` secret", s.kind.as_str()))
@@ -185,7 +187,8 @@ fn check_secrets(ctx: &mut Ctx, name: &str, s: &Service) {
 }
 
 fn check_kind_fields(ctx: &mut Ctx, name: &str, s: &Service) {
-    let set: [(&str, bool); 9] = [
+    let set: [(&str, bool); 10] = [
+        ("managed", s.managed.is_some()),
         ("routes", !s.routes.is_empty()),
         ("engine", s.engine.is_some()),
         ("hostname", s.hostname.is_some()),
