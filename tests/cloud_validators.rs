@@ -289,3 +289,125 @@ fn ros_and_terraform_agree() {
         assert!(!ros_secrets.is_empty(), "{shown}: no secrets");
     }
 }
+
+fn tf_dirs() -> Vec<PathBuf> {
+    golden_env_dirs()
+        .into_iter()
+        .map(|d| d.join("terraform"))
+        .filter(|d| d.join("main.tf").is_file())
+        .collect()
+}
+
+fn tools_python(venv: &str) -> Option<PathBuf> {
+    let python = repo().join(".tools").join(venv).join("bin/python");
+    if python.is_file() {
+        return Some(python);
+    }
+    assert!(
+        !in_ci(),
+        ".tools/{venv} is missing and CI=true: run ./scripts/test, which installs it"
+    );
+    eprintln!("SKIPPED: .tools/{venv} is missing; run ./scripts/test to install it");
+    None
+}
+
+fn check_terraform(dirs: &[PathBuf]) -> Option<(bool, String)> {
+    let python = tools_python("tfvenv")?;
+    let spec = repo().join(".tools/tf-spec.json");
+    assert!(spec.is_file() || !in_ci(), ".tools/tf-spec.json is missing");
+    if !spec.is_file() {
+        return None;
+    }
+    Some(run_tool(
+        Command::new(python)
+            .arg(repo().join("scripts/check-terraform.py"))
+            .arg("--spec")
+            .arg(spec)
+            .arg("--allow")
+            .arg(repo().join("tests/terraform-allow.txt"))
+            .args(dirs),
+    ))
+}
+
+fn checkov(dir: &Path) -> Option<(bool, String)> {
+    tools_python("ckvenv")?;
+    let checkov = repo().join(".tools/ckvenv/bin/checkov");
+    Some(run_tool(Command::new(checkov).arg("-d").arg(dir).args([
+        "--framework",
+        "terraform",
+        "--skip-download",
+        "--quiet",
+        "--compact",
+    ])))
+}
+
+#[test]
+fn terraform_parses_with_hcl_rs() {
+    let dirs = tf_dirs();
+    assert!(dirs.len() >= 5);
+    for dir in dirs {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "tf") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let body = hcl::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert!(body.iter().count() > 0, "{}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn terraform_loads_and_uses_only_real_alicloud_arguments() {
+    let dirs = tf_dirs();
+    let Some((ok, out)) = check_terraform(&dirs) else {
+        return;
+    };
+    assert!(ok, "{out}");
+    assert!(out.contains(&format!("ok: {} dirs", dirs.len())), "{out}");
+}
+
+#[test]
+fn checkov_finds_no_failed_check() {
+    for dir in tf_dirs() {
+        let Some((ok, out)) = checkov(&dir) else {
+            return;
+        };
+        assert!(
+            ok && out.contains("Failed checks: 0"),
+            "{}: {out}",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn the_terraform_checks_would_catch_mistakes() {
+    let source = repo().join("golden/prod/terraform");
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_dir(&source, tmp.path());
+    let main = tmp.path().join("main.tf");
+    let text = std::fs::read_to_string(&main).unwrap();
+    // A misspelled argument.
+    std::fs::write(&main, text.replace("vswitch_name =", "vswtich_name =")).unwrap();
+    let Some((ok, out)) = check_terraform(&[tmp.path().to_path_buf()]) else {
+        return;
+    };
+    assert!(!ok && out.contains("vswtich_name"), "{out}");
+    // SSH open to the world.
+    std::fs::write(
+        &main,
+        text.replace(
+            "cidr_ip           = var.admin_cidr",
+            "cidr_ip           = \"0.0.0.0/0\"",
+        ),
+    )
+    .unwrap();
+    let Some((ok, out)) = checkov(tmp.path()) else {
+        return;
+    };
+    assert!(
+        !ok && out.contains("CKV_ALI_2"),
+        "checkov missed SSH open to the world:\n{out}"
+    );
+}

@@ -220,31 +220,51 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
                 } else {
                     ("PostgreSQL", "UTF8")
                 };
-                main.push(
-                    Block::new("resource", &["alicloud_db_instance", &tf])
-                        .attr("instance_name", string(&label))
-                        .attr("engine", string(engine))
-                        .attr("engine_version", string(&m.version))
-                        .attr("instance_type", string(&m.class))
-                        .attr("instance_storage", raw(m.storage_gib.to_string()))
-                        .attr("instance_charge_type", string("Postpaid"))
-                        .attr("zone_id", raw("var.zone_id"))
-                        .attr("vswitch_id", raw("alicloud_vswitch.main.id"))
-                        .attr("security_ips", list(&[string(VSWITCH_CIDR)])),
-                );
+                let mut db = Block::new("resource", &["alicloud_db_instance", &tf]);
+                if service.kind == Kind::Mysql {
+                    db = db.comment(
+                        "checkov:skip=CKV_ALI_35,CKV_ALI_36,CKV_ALI_37:log_duration, log_disconnections and log_connections are PostgreSQL parameters; MySQL has none (its SQL audit is on below)",
+                    );
+                }
+                db = db
+                    .attr("instance_name", string(&label))
+                    .attr("engine", string(engine))
+                    .attr("engine_version", string(&m.version))
+                    .attr("instance_type", string(&m.class))
+                    .attr("instance_storage", raw(m.storage_gib.to_string()))
+                    .attr("instance_charge_type", string("Postpaid"))
+                    .attr("zone_id", raw("var.zone_id"))
+                    .attr("vswitch_id", raw("alicloud_vswitch.main.id"))
+                    .attr("security_ips", list(&[string(VSWITCH_CIDR)]))
+                    .attr("ssl_action", string("Open"))
+                    .attr("auto_upgrade_minor_version", string("Auto"))
+                    .attr("sql_collector_status", string("Enabled"))
+                    .attr("sql_collector_config_value", raw("180"));
+                if service.kind == Kind::Mysql {
+                    db = db.attr("tde_status", string("Enabled"));
+                } else {
+                    for param in ["log_connections", "log_disconnections", "log_duration"] {
+                        db = db.blank().block(
+                            Block::new("parameters", &[])
+                                .attr("name", string(param))
+                                .attr("value", string("on")),
+                        );
+                    }
+                }
+                main.push(db);
                 let user = env("MYSQL_USER").or_else(|| env("POSTGRES_USER"));
                 let database = env("MYSQL_DATABASE").or_else(|| env("POSTGRES_DB"));
                 if let Some(db) = &database {
                     main.push(
                         Block::new("resource", &["alicloud_db_database", &tf])
                             .attr("instance_id", raw(format!("alicloud_db_instance.{tf}.id")))
-                            .attr("name", string(db))
+                            .attr("data_base_name", string(db))
                             .attr("character_set", string(charset)),
                     );
                 }
                 if let (Some(user), Some(password)) = (&user, &password) {
                     main.push(
-                        Block::new("resource", &["alicloud_db_account", &tf])
+                        Block::new("resource", &["alicloud_rds_account", &tf])
                             .attr(
                                 "db_instance_id",
                                 raw(format!("alicloud_db_instance.{tf}.id")),
@@ -259,7 +279,7 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
                                 .attr("instance_id", raw(format!("alicloud_db_instance.{tf}.id")))
                                 .attr(
                                     "account_name",
-                                    raw(format!("alicloud_db_account.{tf}.account_name")),
+                                    raw(format!("alicloud_rds_account.{tf}.account_name")),
                                 )
                                 .attr("privilege", string("ReadWrite"))
                                 .attr("db_names", list(&[string(db)])),

@@ -93,24 +93,30 @@ resource "alicloud_elasticsearch_instance" "elasticsearch" {
 }
 
 resource "alicloud_db_instance" "mysql" {
-  instance_name        = "future-managed-mysql"
-  engine               = "MySQL"
-  engine_version       = "8.0"
-  instance_type        = "rds.mysql.s2.large"
-  instance_storage     = 50
-  instance_charge_type = "Postpaid"
-  zone_id              = var.zone_id
-  vswitch_id           = alicloud_vswitch.main.id
-  security_ips         = ["10.42.1.0/24"]
+  # checkov:skip=CKV_ALI_35,CKV_ALI_36,CKV_ALI_37:log_duration, log_disconnections and log_connections are PostgreSQL parameters; MySQL has none (its SQL audit is on below)
+  instance_name              = "future-managed-mysql"
+  engine                     = "MySQL"
+  engine_version             = "8.0"
+  instance_type              = "rds.mysql.s2.large"
+  instance_storage           = 50
+  instance_charge_type       = "Postpaid"
+  zone_id                    = var.zone_id
+  vswitch_id                 = alicloud_vswitch.main.id
+  security_ips               = ["10.42.1.0/24"]
+  ssl_action                 = "Open"
+  auto_upgrade_minor_version = "Auto"
+  sql_collector_status       = "Enabled"
+  sql_collector_config_value = 180
+  tde_status                 = "Enabled"
 }
 
 resource "alicloud_db_database" "mysql" {
-  instance_id   = alicloud_db_instance.mysql.id
-  name          = "future_users"
-  character_set = "utf8mb4"
+  instance_id    = alicloud_db_instance.mysql.id
+  data_base_name = "future_users"
+  character_set  = "utf8mb4"
 }
 
-resource "alicloud_db_account" "mysql" {
+resource "alicloud_rds_account" "mysql" {
   db_instance_id   = alicloud_db_instance.mysql.id
   account_name     = "future_user"
   account_password = var.future_mysql_password
@@ -119,7 +125,7 @@ resource "alicloud_db_account" "mysql" {
 
 resource "alicloud_db_account_privilege" "mysql" {
   instance_id  = alicloud_db_instance.mysql.id
-  account_name = alicloud_db_account.mysql.account_name
+  account_name = alicloud_rds_account.mysql.account_name
   privilege    = "ReadWrite"
   db_names     = ["future_users"]
 }
