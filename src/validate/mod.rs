@@ -6,6 +6,7 @@
 //! are reported at once.
 
 mod capacity;
+mod cloud;
 mod edge;
 mod monitoring;
 pub(crate) mod naming;
@@ -85,6 +86,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     capacity::check(&mut ctx);
     monitoring::check(&mut ctx);
     edge::check(&mut ctx);
+    cloud::check(&mut ctx);
     ctx.diags
 }
 

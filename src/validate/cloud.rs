@@ -1,0 +1,182 @@
+//! Rules for the cloud host: instance types that match the host's vCPU and memory,
+//! disk sizes ROS and Terraform accept, and a bootstrap URL that is safe to put in
+//! a shell script.
+
+use super::Ctx;
+use crate::error::Diagnostic;
+
+/// vCPU-to-memory ratio (GiB per vCPU) of the ECS families futurestack knows.
+fn family_ratio(family: &str) -> Option<u32> {
+    const COMPUTE: &[&str] = &["c5", "c6", "c6a", "c6e", "c7", "c7a", "c8a", "c8i", "c8y"];
+    const GENERAL: &[&str] = &["g5", "g6", "g6a", "g6e", "g7", "g7a", "g8a", "g8i", "g8y"];
+    const MEMORY: &[&str] = &["r5", "r6", "r6a", "r6e", "r7", "r7a", "r8a", "r8i", "r8y"];
+    if COMPUTE.contains(&family) {
+        Some(2)
+    } else if GENERAL.contains(&family) {
+        Some(4)
+    } else if MEMORY.contains(&family) {
+        Some(8)
+    } else {
+        None
+    }
+}
+
+fn size_vcpus(size: &str) -> Option<u32> {
+    match size {
+        "large" => Some(2),
+        "xlarge" => Some(4),
+        _ => size
+            .strip_suffix("xlarge")
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| *n >= 2)
+            .map(|n| n * 4),
+    }
+}
+
+/// vCPUs and memory (GiB) of an instance type, when futurestack knows its family.
+pub fn instance_shape(instance_type: &str) -> Option<Result<(u32, u32), ()>> {
+    let mut parts = instance_type.split('.');
+    let (Some("ecs"), Some(family), Some(size), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let ratio = family_ratio(family)?;
+    Some(size_vcpus(size).map(|v| (v, v * ratio)).ok_or(()))
+}
+
+/// A URL that can stand in single quotes in a shell script and in ROS `Fn::Sub`.
+pub fn bundle_url_ok(url: &str) -> bool {
+    url.starts_with("https://")
+        && url.len() > "https://".len()
+        && url
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]@!&()*+,;=%".contains(c))
+}
+
+pub fn check(ctx: &mut Ctx) {
+    let host = &ctx.spec.host;
+    let at = ctx.at(&["host", "instance_type"]);
+    match instance_shape(&host.instance_type) {
+        Some(Ok((vcpus, memory_gib))) => {
+            if vcpus != host.vcpus || u64::from(memory_gib) * 1024 != host.memory.mib() {
+                ctx.push(
+                    Diagnostic::error(
+                        "FS134",
+                        format!(
+                            "`{}` has {vcpus} vCPUs and {memory_gib} GiB, but the host section says {} vCPUs and {}",
+                            host.instance_type, host.vcpus, host.memory
+                        ),
+                    )
+                    .at_opt(at)
+                    .with_help(format!("set `vcpus: {vcpus}` and `memory: {memory_gib}GiB`, or choose the instance type the host section describes")),
+                );
+            }
+        }
+        Some(Err(())) => {
+            ctx.push(
+                Diagnostic::error(
+                    "FS134",
+                    format!(
+                        "`{}` is not an instance size ECS offers",
+                        host.instance_type
+                    ),
+                )
+                .at_opt(at)
+                .with_help(
+                    "sizes are `large`, `xlarge`, `2xlarge`, `4xlarge`, `8xlarge` and so on",
+                ),
+            );
+        }
+        None => {
+            ctx.push(
+                Diagnostic::warning("FS134", format!("futurestack does not know the instance type `{}`", host.instance_type))
+                    .at_opt(at)
+                    .with_help("its vCPU and memory are not checked against the host section; known families: c5-c8, g5-g8, r5-r8"),
+            );
+        }
+    }
+    let system_gib = host.disk.mib().div_ceil(1024);
+    if !(20..=2048).contains(&system_gib) || host.disk.mib() % 1024 != 0 {
+        let at = ctx.at(&["host", "disk"]);
+        ctx.push(
+            Diagnostic::error(
+                "FS161",
+                format!("system disk `{}` is outside what ECS accepts", host.disk),
+            )
+            .at_opt(at)
+            .with_help("a system disk is a whole number of GiB from 20GiB to 2048GiB"),
+        );
+    }
+    if let Some(data) = host.data_disk {
+        let gib = data.mib().div_ceil(1024);
+        if !(20..=32768).contains(&gib) || data.mib() % 1024 != 0 {
+            let at = ctx.at(&["host", "data_disk"]);
+            ctx.push(
+                Diagnostic::error(
+                    "FS161",
+                    format!("data disk `{data}` is outside what ECS accepts"),
+                )
+                .at_opt(at)
+                .with_help("a data disk is a whole number of GiB from 20GiB to 32768GiB"),
+            );
+        }
+    }
+    if let Some(url) = &host.bootstrap.bundle_url {
+        if !bundle_url_ok(url) {
+            let at = ctx.at(&["host", "bootstrap", "bundle_url"]);
+            ctx.push(
+                Diagnostic::error("FS162", format!("bundle URL `{}` is not a plain https URL", url.escape_debug()))
+                    .at_opt(at)
+                    .with_help("use an https:// URL without quotes, spaces, `$` or backslashes (it is written into the first-boot shell script)"),
+            );
+        }
+    }
+    for (name, service) in &ctx.spec.services {
+        let Some(managed) = &service.managed else {
+            continue;
+        };
+        if let Some(storage) = managed.storage {
+            if storage.mib() % 1024 != 0 || storage.mib() < 5 * 1024 {
+                let at = ctx.at(&["services", name, "managed", "storage"]);
+                ctx.push(
+                    Diagnostic::error("FS161", format!("storage `{storage}` of managed `{name}` is not a whole number of GiB of at least 5GiB"))
+                        .at_opt(at)
+                        .with_help("write it like `20GiB`"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_shapes() {
+        assert_eq!(instance_shape("ecs.c7.xlarge"), Some(Ok((4, 8))));
+        assert_eq!(instance_shape("ecs.c7.2xlarge"), Some(Ok((8, 16))));
+        assert_eq!(instance_shape("ecs.g7.large"), Some(Ok((2, 8))));
+        assert_eq!(instance_shape("ecs.r7.4xlarge"), Some(Ok((16, 128))));
+        assert_eq!(instance_shape("ecs.c7.huge"), Some(Err(())));
+        assert_eq!(instance_shape("ecs.t6-c1m1.large"), None);
+    }
+
+    #[test]
+    fn bundle_urls() {
+        assert!(bundle_url_ok(
+            "https://b.oss-cn-hangzhou.aliyuncs.com/x/prod.tar.gz?Expires=1&Signature=a%2Fb"
+        ));
+        for bad in [
+            "http://x/y",
+            "https://",
+            "https://x/'; rm -rf /",
+            "https://x/${a}",
+            "https://x/a b",
+            "https://x/`id`",
+        ] {
+            assert!(!bundle_url_ok(bad), "{bad}");
+        }
+    }
+}
