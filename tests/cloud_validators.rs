@@ -286,6 +286,22 @@ fn ros_and_terraform_agree() {
         ros_secrets.sort();
         tf_secrets.sort();
         assert_eq!(ros_secrets, tf_secrets, "{shown}: secrets differ");
+
+        // The same managed services, by kind.
+        let kind_of = |ros_type: &str| match ros_type {
+            "ALIYUN::RDS::DBInstance" => Some("rds"),
+            "ALIYUN::REDIS::Instance" => Some("redis"),
+            "ALIYUN::ElasticSearch::Instance" => Some("elasticsearch"),
+            _ => None,
+        };
+        let mut ros_managed: Vec<&str> = res.as_object().unwrap().values().filter_map(|r| kind_of(r["Type"].as_str().unwrap_or_default())).collect();
+        let mut tf_managed: Vec<&str> = [("alicloud_db_instance", "rds"), ("alicloud_kvstore_instance", "redis"), ("alicloud_elasticsearch_instance", "elasticsearch")]
+            .iter()
+            .flat_map(|(t, k)| std::iter::repeat_n(*k, tf.matches(&format!("resource \"{t}\"")).count()))
+            .collect();
+        ros_managed.sort();
+        tf_managed.sort();
+        assert_eq!(ros_managed, tf_managed, "{shown}: managed services differ");
         assert!(!ros_secrets.is_empty(), "{shown}: no secrets");
     }
 }
