@@ -294,11 +294,22 @@ fn ros_and_terraform_agree() {
             "ALIYUN::ElasticSearch::Instance" => Some("elasticsearch"),
             _ => None,
         };
-        let mut ros_managed: Vec<&str> = res.as_object().unwrap().values().filter_map(|r| kind_of(r["Type"].as_str().unwrap_or_default())).collect();
-        let mut tf_managed: Vec<&str> = [("alicloud_db_instance", "rds"), ("alicloud_kvstore_instance", "redis"), ("alicloud_elasticsearch_instance", "elasticsearch")]
-            .iter()
-            .flat_map(|(t, k)| std::iter::repeat_n(*k, tf.matches(&format!("resource \"{t}\"")).count()))
+        let mut ros_managed: Vec<&str> = res
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|r| kind_of(r["Type"].as_str().unwrap_or_default()))
             .collect();
+        let mut tf_managed: Vec<&str> = [
+            ("alicloud_db_instance", "rds"),
+            ("alicloud_kvstore_instance", "redis"),
+            ("alicloud_elasticsearch_instance", "elasticsearch"),
+        ]
+        .iter()
+        .flat_map(|(t, k)| {
+            std::iter::repeat_n(*k, tf.matches(&format!("resource \"{t}\"")).count())
+        })
+        .collect();
         ros_managed.sort();
         tf_managed.sort();
         assert_eq!(ros_managed, tf_managed, "{shown}: managed services differ");
