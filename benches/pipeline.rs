@@ -50,15 +50,15 @@ fn synthetic_spec(n: usize) -> String {
     for i in 0..n {
         let block = i - i % BLOCK;
         let redis = format!("redis-{block:05}");
+        if i == 0 {
+            // One secret for every cache: each secret is a line of the host's
+            // first-boot script, which ECS limits to 32 KB.
+            writeln!(secrets, "  redis-password:\n    description: Password of the caches.\n    env: BENCH_REDIS_PASSWORD").unwrap();
+        }
         if i % BLOCK == 0 {
             writeln!(
-                secrets,
-                "  {redis}-password:\n    description: Password of `{redis}`.\n    env: BENCH_REDIS_{block:05}_PASSWORD"
-            )
-            .unwrap();
-            writeln!(
                 services,
-                "  {redis}:\n    kind: redis\n    secrets:\n      password: {redis}-password\n    resources: {{cpus: 0.01, memory: 16MiB}}"
+                "  {redis}:\n    kind: redis\n    secrets:\n      password: redis-password\n    resources: {{cpus: 0.01, memory: 16MiB}}"
             )
             .unwrap();
         } else {
@@ -82,10 +82,13 @@ tier: development
 host:
   provider: alicloud
   region: cn-hangzhou
-  instance_type: ecs.c7.xlarge
-  vcpus: 1024
-  memory: 4000000MiB
-  disk: 4000000MiB
+  # 128 vCPUs and 1024 GiB: room for 10,000 services at 0.01 CPU and 16 MiB.
+  instance_type: ecs.r8i.32xlarge
+  vcpus: 128
+  memory: 1024GiB
+  disk: 2048GiB
+  bootstrap:
+    bundle_url: https://bench.example.com/bundle.tar.gz
   reserved:
     cpus: 0.5
     memory: 1GiB
