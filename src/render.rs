@@ -310,12 +310,14 @@ pub fn render_target<C: Serialize>(
     context: &C,
 ) -> Result<Files, Error> {
     let mut files = Files::new();
+    // Serialize the view once; every template of the target shares it.
+    let context = Value::from(minijinja::value::Serde(context));
     for name in templates.names_under(target_dir) {
         let template = env
             .get_template(name)
             .map_err(|err| template_error(name, &err))?;
         let body = template
-            .render(Value::from(minijinja::value::Serde(context)))
+            .render(context.clone())
             .map_err(|err| template_error(name, &err))?;
         let path = name.strip_prefix(target_dir).unwrap_or(name);
         let path = path.strip_suffix(".j2").unwrap_or(path).to_owned();

@@ -394,6 +394,37 @@ fn terraform_loads_and_uses_only_real_alicloud_arguments() {
     assert!(out.contains(&format!("ok: {} dirs", dirs.len())), "{out}");
 }
 
+fn fmt_check(dirs: &[PathBuf]) -> Option<(bool, String)> {
+    let python = tools_python("tfvenv")?;
+    Some(run_tool(
+        Command::new(python)
+            .arg(repo().join("scripts/terraform-fmt-check.py"))
+            .args(dirs),
+    ))
+}
+
+#[test]
+fn terraform_is_formatted_as_terraform_fmt_writes_it() {
+    let dirs = tf_dirs();
+    let Some((ok, out)) = fmt_check(&dirs) else {
+        return;
+    };
+    assert!(
+        ok && out.contains(&format!("ok: {} dirs", dirs.len())),
+        "{out}"
+    );
+    // And it notices a misaligned `=`.
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_dir(&repo().join("golden/prod/terraform"), tmp.path());
+    let main = tmp.path().join("main.tf");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, text.replacen("vpc_name   =", "vpc_name =", 1)).unwrap();
+    let Some((ok, out)) = fmt_check(&[tmp.path().to_path_buf()]) else {
+        return;
+    };
+    assert!(!ok, "a misaligned attribute passed the fmt check:\n{out}");
+}
+
 #[test]
 fn checkov_finds_no_failed_check() {
     for dir in tf_dirs() {
