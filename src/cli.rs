@@ -68,6 +68,10 @@ pub struct SpecArgs {
     /// Folder holding the environment specs.
     #[arg(long, value_name = "DIR", default_value = "environments")]
     pub environments: PathBuf,
+
+    /// Treat warnings as errors (exit 1, nothing written).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +99,21 @@ pub struct GenerateArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub specs: SpecArgs,
+
+    /// How to print problems: `text` for people, `json` for machines and editors.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiagnosticFormat,
+
+    /// Also print each environment's host-port map and capacity budget.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// Output formats of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiagnosticFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod explain;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -5,7 +5,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Diagnostic, Error, sort_diagnostics};
+use crate::error::{Diagnostic, Error, Severity, sort_diagnostics};
 use crate::load::{self, Loaded, ReadSource, Sources};
 use crate::model::Stack;
 use crate::pipeline;
@@ -33,6 +33,8 @@ pub struct Selection {
     pub specs: Vec<PathBuf>,
     /// `--env` filters (empty: all).
     pub envs: Vec<String>,
+    /// `--deny-warnings`: warnings fail like errors.
+    pub deny_warnings: bool,
 }
 
 /// Every environment of a selection, validated, with its model.
@@ -167,6 +169,15 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
         }
     }
     sort_diagnostics(&mut diagnostics);
+    if sel.deny_warnings {
+        for d in &mut diagnostics {
+            if d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+                d.message
+                    .push_str(" (a warning, denied by `--deny-warnings`)");
+            }
+        }
+    }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Error::Invalid {
             diagnostics,

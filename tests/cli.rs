@@ -295,3 +295,95 @@ fn help_documents_exit_codes() {
     assert!(out.stdout.contains("Exit codes:"));
     assert!(out.stdout.contains("1  check failed"));
 }
+
+#[test]
+fn validate_json_lists_every_problem_with_positions() {
+    let dir = shipped_copy();
+    let prod = dir.path().join("environments/prod.yaml");
+    let text = fs::read_to_string(&prod).unwrap();
+    fs::write(
+        &prod,
+        text.replace(
+            "  mysql:\n    resources:",
+            "  mysql:\n    uses: [mongo]\n    resources:",
+        ),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["validate", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    let diag = &report["diagnostics"][0];
+    assert_eq!(diag["code"], "FS101");
+    assert_eq!(diag["severity"], "error");
+    assert_eq!(diag["file"], "environments/prod.yaml");
+    assert!(diag["line"].as_u64().unwrap() > 1);
+    assert!(diag["help"].as_str().unwrap().contains("known services"));
+    // A valid project: valid, no diagnostics.
+    let clean = shipped_copy();
+    let out = run_in(clean.path(), &["validate", "--format", "json"]);
+    assert_eq!(out.code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(
+        report["environments"],
+        serde_json::json!(["dev", "prod", "staging"])
+    );
+}
+
+#[test]
+fn warnings_fail_only_with_deny_warnings() {
+    let dir = shipped_copy();
+    let base = dir.path().join("environments/base.yaml");
+    let text = fs::read_to_string(&base).unwrap();
+    // An unused secret is a warning (FS120).
+    fs::write(
+        &base,
+        text.replacen(
+            "\nsecrets:\n",
+            "\nsecrets:\n  spare:\n    env: FUTURE_SPARE\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["validate"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("warning[FS120]"), "{}", out.stderr);
+    let before = support::snapshot(dir.path());
+    let out = run_in(dir.path(), &["generate", "--deny-warnings"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("error[FS120]") && out.stderr.contains("denied by `--deny-warnings`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(support::snapshot(dir.path()), before);
+}
+
+#[test]
+fn explain_shows_the_port_map_and_capacity_budget() {
+    let dir = shipped_copy();
+    let out = run_in(dir.path(), &["validate", "--explain", "--env", "prod"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("prod: host ports"));
+    assert!(
+        out.stdout.contains("9200   (existing)  zervigo-dao-prod"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("prod: capacity on ecs.c7.2xlarge (8 vCPUs, 16384 MiB memory"),
+        "{}",
+        out.stdout
+    );
+    let total = out
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("total"))
+        .unwrap();
+    assert!(
+        total.contains("/ 8") && total.contains("/ 16384"),
+        "{total}"
+    );
+}

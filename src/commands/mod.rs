@@ -23,6 +23,7 @@ pub(crate) fn selection(root: &Path, args: &SpecArgs) -> Selection {
         environments: args.environments.clone(),
         specs: args.specs.clone(),
         envs: args.envs.clone(),
+        deny_warnings: args.deny_warnings,
     }
 }
 

@@ -1,15 +1,87 @@
-//! `futurestack validate`: check specs without generating anything.
+//! `futurestack validate`: check specs without generating anything; `--format
+//! json` for machines and editors, `--explain` for the numbers behind the rules.
 
 use std::path::Path;
 
-use crate::cli::ValidateArgs;
-use crate::error::{Error, exit};
-use crate::project;
+use serde::Serialize;
+
+use crate::cli::{DiagnosticFormat, ValidateArgs};
+use crate::error::{Diagnostic, Error, exit};
 use crate::run::Console;
+use crate::{explain, project};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    valid: bool,
+    environments: Vec<&'a str>,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: crate::error::Severity,
+    code: &'a str,
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    help: Option<&'a str>,
+}
+
+fn json_report(environments: Vec<&str>, diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let report = Report {
+        valid: errors == 0,
+        environments,
+        errors,
+        warnings: diagnostics.len() - errors,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                severity: d.severity,
+                code: d.code,
+                message: &d.message,
+                file: d.origin.as_ref().map(|o| o.file.as_ref()),
+                line: d.origin.as_ref().map(|o| o.line),
+                column: d.origin.as_ref().map(|o| o.column),
+                help: d.help.as_deref(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("a report serializes");
+    text.push('\n');
+    text
+}
 
 pub fn run(root: &Path, args: ValidateArgs, console: &mut Console) -> Result<u8, Error> {
-    let project = project::load_project(&super::selection(root, &args.specs))?;
+    let result = project::load_project(&super::selection(root, &args.specs));
+    if args.format == DiagnosticFormat::Json {
+        return match result {
+            Ok(project) => {
+                let names = project.stacks.iter().map(|s| s.env.as_str()).collect();
+                let _ = console
+                    .out
+                    .write_all(json_report(names, &project.warnings).as_bytes());
+                Ok(exit::OK)
+            }
+            Err(Error::Invalid { diagnostics, .. }) => {
+                let _ = console
+                    .out
+                    .write_all(json_report(Vec::new(), &diagnostics).as_bytes());
+                Ok(exit::FAILED)
+            }
+            Err(other) => Err(other),
+        };
+    }
+    let project = result?;
     super::print_warnings(&project, console);
+    if args.explain {
+        for stack in &project.stacks {
+            let _ = writeln!(console.out, "{}", explain::explain(stack));
+        }
+    }
     let names: Vec<&str> = project.stacks.iter().map(|s| s.env.as_str()).collect();
     let _ = writeln!(
         console.out,

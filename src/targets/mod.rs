@@ -1,7 +1,7 @@
 //! Targets: one module per kind of artifact. Each turns the resolved model into
 //! files in memory and does nothing else (no I/O, no decisions the model should make).
 
-mod compose;
+pub mod compose;
 pub mod hcl;
 pub mod monitoring;
 mod nginx;

@@ -6,6 +6,7 @@
 //! are reported at once.
 
 mod capacity;
+pub use capacity::{Budget, budget};
 mod cloud;
 mod edge;
 mod monitoring;
