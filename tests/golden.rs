@@ -4,7 +4,9 @@
 //! folder under `tests/cases/`. A case with a `golden/` folder must pass
 //! `futurestack check` (the same code path users and CI run). A case named
 //! `err_*` must fail, and its stderr must match `expected.txt`; nothing may be
-//! written. `UPDATE_GOLDEN=1` regenerates instead, and refuses to run in CI.
+//! written. A case's `args` file adds arguments (`--deny-warnings` for cases
+//! whose problems are warnings). `UPDATE_GOLDEN=1` regenerates instead, and
+//! refuses to run in CI.
 
 mod support;
 
@@ -56,9 +58,20 @@ fn golden_case(dir: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
+/// Extra arguments of a case (`args` file: one line, split on spaces), for
+/// example `--deny-warnings` for cases whose problems are warnings.
+fn case_args(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|t| t.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 fn error_case(dir: &Path) -> Result<(), Failed> {
     let before = snapshot(dir);
-    let out = run_in(dir, &["generate"]);
+    let mut args = vec!["generate".to_owned()];
+    args.extend(case_args(dir));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_in(dir, &args);
     let after = snapshot(dir);
     if before != after {
         return Err("an invalid spec must not write anything, but files changed".into());

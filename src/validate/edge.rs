@@ -39,6 +39,26 @@ fn shown(value: &str) -> String {
 
 pub fn check(ctx: &mut Ctx) {
     let spec = ctx.spec;
+    if spec.tier == Tier::Production {
+        for service in &ctx.stack.services {
+            if service.kind == Kind::Nginx || service.external {
+                continue;
+            }
+            for port in service
+                .ports
+                .iter()
+                .filter(|p| p.public && p.host.is_some())
+            {
+                let at = ctx.at(&["services", &service.name, "ports", &port.name, "public"]);
+                ctx.push(
+                    Diagnostic::error("FS156", format!("`{}` is published on all interfaces in production", service.name))
+                        .at_opt(at)
+                        .with_help("in production only nginx faces the internet: route to the service through `routes` and remove `public: true`"),
+                );
+            }
+        }
+    }
+
     let routed: Vec<(&String, &crate::spec::Service)> = spec
         .services
         .iter()
@@ -180,26 +200,6 @@ pub fn check(ctx: &mut Ctx) {
                         ),
                     );
                 }
-            }
-        }
-    }
-
-    if spec.tier == Tier::Production {
-        for service in &ctx.stack.services {
-            if service.kind == Kind::Nginx || service.external {
-                continue;
-            }
-            for port in service
-                .ports
-                .iter()
-                .filter(|p| p.public && p.host.is_some())
-            {
-                let at = ctx.at(&["services", &service.name, "ports", &port.name, "public"]);
-                ctx.push(
-                    Diagnostic::error("FS156", format!("`{}` is published on all interfaces in production", service.name))
-                        .at_opt(at)
-                        .with_help("in production only nginx faces the internet: route to the service through `routes` and remove `public: true`"),
-                );
             }
         }
     }

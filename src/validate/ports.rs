@@ -47,6 +47,22 @@ pub fn check(ctx: &mut Ctx) {
         }
     }
 
+    // Apps run as a non-root user: they cannot bind a privileged port.
+    for service in stack
+        .services
+        .iter()
+        .filter(|s| s.kind == crate::spec::Kind::App)
+    {
+        for port in service.ports.iter().filter(|p| p.container < 1024) {
+            let at = ctx.service_at(&service.name, &["ports", &port.name, "container"]);
+            ctx.push(
+                Diagnostic::warning("FS118", format!("app `{}` listens on privileged port {}", service.name, port.container))
+                    .at_opt(at)
+                    .with_help("an app running as a non-root user cannot bind ports below 1024: listen on 1024 or above (nginx faces the outside on 80/443)"),
+            );
+        }
+    }
+
     for service in &stack.services {
         let Some(group_name) = &service.group else {
             continue;
