@@ -54,6 +54,26 @@ pub fn analyze(loaded: &Loaded) -> Analysis {
         loaded.bases.clone(),
     );
     stack.host_origin = spans.key("/host/bootstrap").or_else(|| spans.key("/host"));
+    for service in &stack.services {
+        for port in service.ports.iter().filter(|p| p.host.is_some()) {
+            let at = if spec.services.contains_key(&service.name) {
+                spans.nearest(&crate::load::pointer(&[
+                    "services",
+                    &service.name,
+                    "ports",
+                    &port.name,
+                    "host",
+                ]))
+            } else {
+                spans.key("/edge").or_else(|| spans.key("/monitoring"))
+            };
+            if let Some(origin) = at {
+                stack
+                    .port_origins
+                    .insert((service.name.clone(), port.name.clone()), origin);
+            }
+        }
+    }
     let diagnostics = validate::run(&spec, &spans, &stack);
     Analysis {
         stack: Some(stack),

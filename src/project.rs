@@ -168,6 +168,7 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
             stacks.push(stack);
         }
     }
+    diagnostics.extend(crate::validate::shared_hosts(&stacks));
     sort_diagnostics(&mut diagnostics);
     if sel.deny_warnings {
         for d in &mut diagnostics {

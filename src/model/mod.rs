@@ -42,6 +42,8 @@ pub struct Stack {
     pub logging: Logging,
     /// Where the spec's `host` section is, for problems found while rendering.
     pub host_origin: Option<crate::error::Origin>,
+    /// Where each published host port was written: `(service, port)` → position.
+    pub port_origins: BTreeMap<(String, String), crate::error::Origin>,
     /// Routes, upstreams and server blocks, when the spec has `edge`.
     pub edge: Option<edge::Model>,
     /// Scrape jobs, alert rules and receivers, when the spec has `monitoring`.
@@ -378,6 +380,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         volumes,
         logging: spec.logging.clone(),
         host_origin: None,
+        port_origins: BTreeMap::new(),
         edge,
         monitoring,
     }

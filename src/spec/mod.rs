@@ -94,6 +94,10 @@ impl Tier {
 pub struct Host {
     /// Cloud provider. Only Alibaba Cloud (`alicloud`) is supported.
     pub provider: Provider,
+    /// Name of the machine. Environments whose hosts have the same name run on one
+    /// machine, so their published ports must not collide.
+    #[serde(default)]
+    pub name: Option<String>,
     /// Region id, for example `cn-hangzhou`.
     #[schemars(regex(pattern = r"^[a-z]{2}-[a-z0-9-]+$"))]
     pub region: String,

@@ -91,6 +91,53 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     ctx.diags
 }
 
+/// Environments on the same machine (same `host.name`) must not publish the
+/// same host port. Runs across environments, after each one was checked alone.
+pub fn shared_hosts(stacks: &[Stack]) -> Vec<Diagnostic> {
+    use std::collections::BTreeMap;
+    let mut diags = Vec::new();
+    let mut by_host: BTreeMap<&str, Vec<&Stack>> = BTreeMap::new();
+    for stack in stacks {
+        if let Some(name) = &stack.host.name {
+            by_host.entry(name.as_str()).or_default().push(stack);
+        }
+    }
+    for (host, envs) in by_host {
+        let mut taken: BTreeMap<u16, (&str, &str)> = BTreeMap::new();
+        for stack in envs {
+            for service in stack.services.iter().filter(|s| !s.external) {
+                for port in &service.ports {
+                    let Some(h) = port.host else { continue };
+                    match taken.get(&h) {
+                        Some((env, other)) if *env != stack.env => {
+                            let at = stack
+                                .port_origins
+                                .get(&(service.name.clone(), port.name.clone()))
+                                .cloned();
+                            diags.push(
+                                Diagnostic::error(
+                                    "FS111",
+                                    format!(
+                                        "host port {h} of `{}` in `{}` is also published by `{other}` in `{env}`, on the same host `{host}`",
+                                        service.name, stack.env
+                                    ),
+                                )
+                                .at_opt(at)
+                                .with_help("environments that share `host.name` share its ports: give one of them another host port"),
+                            );
+                        }
+                        Some(_) => {}
+                        None => {
+                            taken.insert(h, (stack.env.as_str(), service.name.as_str()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    diags
+}
+
 /// `` `a`, `b` `` for help lines.
 pub fn list(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
     let items: Vec<String> = items
