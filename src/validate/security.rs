@@ -18,6 +18,19 @@ const SECRET_WORDS: &[&str] = &[
     "CREDENTIAL",
 ];
 
+/// A URL with a password in it: `scheme://user:password@host`.
+pub fn has_url_credentials(value: &str) -> bool {
+    value
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        .is_some_and(|authority| {
+            authority
+                .split_once('@')
+                .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+        })
+}
+
 pub fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     !upper.ends_with("_FILE") && SECRET_WORDS.iter().any(|w| upper.contains(w))
@@ -45,7 +58,14 @@ pub fn check(ctx: &mut Ctx) {
     let spec = ctx.spec;
     for (name, s) in &spec.services {
         for (key, value) in &s.env {
-            if looks_secret(key) && !value.0.is_empty() {
+            if has_url_credentials(&value.0) {
+                let at = ctx.at(&["services", name, "env", key]);
+                ctx.push(
+                    Diagnostic::error("FS108", format!("`{key}` of `{name}` is a URL with a password in it"))
+                        .at_opt(at)
+                        .with_help("secret values never go in a spec: pass the password as a secret (mounted as a file) and build the URL in the app, or use `uses:` for a service futurestack knows"),
+                );
+            } else if looks_secret(key) && !value.0.is_empty() {
                 let at = ctx.at(&["services", name, "env", key]);
                 ctx.push(
                     Diagnostic::error("FS108", format!("`{key}` of `{name}` looks like a secret written inline"))
@@ -109,6 +129,14 @@ mod tests {
         assert!(image_pin("registry.example.com:5000/future/ai").is_err());
         assert!(image_pin("mysql:latest").is_err());
         assert!(image_pin("redis@sha256:abc").is_err());
+    }
+
+    #[test]
+    fn url_credentials() {
+        assert!(has_url_credentials("mysql://root:hunter2@db:3306/x"));
+        assert!(!has_url_credentials("http://user@host/"));
+        assert!(!has_url_credentials("https://example.com/a:b@c"));
+        assert!(!has_url_credentials("plain"));
     }
 
     #[test]
