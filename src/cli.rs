@@ -40,15 +40,30 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  futurestack check            # in CI\n  futurestack check --env prod"
     )]
-    Check(OutputArgs),
+    Check(ReportArgs),
     /// Show how generated files on disk differ from what the specs generate (exit 0).
-    #[command(after_help = "Examples:\n  futurestack diff\n  futurestack diff --env staging")]
-    Diff(OutputArgs),
+    #[command(
+        after_help = "Examples:\n  futurestack diff\n  futurestack diff --format markdown > comment.md\n  futurestack diff --env staging --color always | less -R"
+    )]
+    Diff(ReportArgs),
     /// Check specs without generating anything.
     #[command(
         after_help = "Examples:\n  futurestack validate\n  futurestack validate environments/prod.yaml"
     )]
     Validate(ValidateArgs),
+    /// Print the dependency graph of each environment.
+    #[command(
+        after_help = "Examples:\n  futurestack graph --env prod\n  futurestack graph --env prod --format dot | dot -Tsvg > prod.svg"
+    )]
+    Graph(GraphArgs),
+    /// Print shell completions.
+    #[command(
+        after_help = "Examples:\n  futurestack completions bash > /etc/bash_completion.d/futurestack\n  futurestack completions zsh > ~/.zfunc/_futurestack"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(after_help = "Examples:\n  futurestack man > futurestack.1 && man ./futurestack.1")]
+    Man,
     /// Write the JSON Schema of the spec (for editors) to `schema/futurestack.schema.json`.
     #[command(after_help = "Examples:\n  futurestack schema\n  futurestack schema --stdout")]
     Schema(SchemaArgs),
@@ -89,6 +104,30 @@ pub struct OutputArgs {
     pub templates: Option<PathBuf>,
 }
 
+/// How `check` and `diff` report.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Report format: `text`, `markdown` (a pull-request comment), `json`, or
+    /// `github` (workflow commands that annotate the changed files).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::output::ReportFormat,
+
+    /// Colour the text report: `auto` (on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     #[command(flatten)]
@@ -114,6 +153,32 @@ pub struct ValidateArgs {
 pub enum DiagnosticFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+
+    /// Graph language.
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormat,
+}
+
+/// Graph languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// Mermaid (rendered by GitHub and GitLab).
+    Mermaid,
+    /// Graphviz dot.
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

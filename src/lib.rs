@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod explain;
+pub mod graph;
 pub mod load;
 pub mod model;
 pub mod output;

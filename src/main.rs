@@ -5,15 +5,20 @@ use std::io::IsTerminal;
 use futurestack::error::Style;
 
 fn main() {
-    let color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let style = if color { Style::Color } else { Style::Plain };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let style = if std::io::stderr().is_terminal() && !no_color {
+        Style::Color
+    } else {
+        Style::Plain
+    };
+    let color_out = std::io::stdout().is_terminal() && !no_color;
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let mut console = futurestack::Console {
         out: &mut out,
         err: &mut err,
         style,
+        color_out,
     };
     let code = futurestack::run(std::env::args_os(), &mut console);
     drop(console);

@@ -116,6 +116,9 @@ pub enum Format {
     /// escape `$`, and `;`, `{`, quotes or whitespace would end a directive), else
     /// rendering fails. Validation rejects such values first; this is the backstop.
     Nginx,
+    /// Markdown: a value stays in its table cell (`|` escaped, one line) and
+    /// cannot open HTML.
+    Markdown,
     /// Line-oriented text where a value must stay on one line (`.env` files).
     Line,
 }
@@ -132,6 +135,8 @@ impl Format {
             Format::Json
         } else if output.ends_with(".conf") {
             Format::Nginx
+        } else if output.ends_with(".md") {
+            Format::Markdown
         } else {
             Format::Line
         }
@@ -143,6 +148,7 @@ impl Format {
             Format::Yaml => "yaml",
             Format::Json => "json",
             Format::Nginx => "nginx",
+            Format::Markdown => "markdown",
             Format::Line => "line",
         }
     }
@@ -153,6 +159,7 @@ impl Format {
             AutoEscape::Custom(name) if name == "yaml" => Format::Yaml,
             AutoEscape::Custom(name) if name == "json" => Format::Json,
             AutoEscape::Custom(name) if name == "nginx" => Format::Nginx,
+            AutoEscape::Custom(name) if name == "markdown" => Format::Markdown,
             _ => Format::Line,
         }
     }
@@ -187,6 +194,10 @@ fn format_value(
             }
             text
         }
+        Format::Markdown => one_line(&value.to_string())
+            .replace('|', "\\|")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
         Format::Line => one_line(&value.to_string()),
     };
     out.write_str(&text).map_err(Into::into)
@@ -336,7 +347,12 @@ pub fn render_target<C: Serialize>(
 /// normalises newlines: no trailing spaces, no runs of blank lines, one final newline.
 pub fn with_banner(path: &str, stack: &Stack, body: &str) -> String {
     let mut out = String::new();
-    if let Some(prefix) = comment_prefix(path) {
+    if path.ends_with(".md") {
+        for line in banner_lines(stack) {
+            out.push_str(&format!("<!-- {line} -->\n"));
+        }
+        out.push('\n');
+    } else if let Some(prefix) = comment_prefix(path) {
         for line in banner_lines(stack) {
             out.push_str(prefix);
             out.push(' ');

@@ -16,6 +16,8 @@ pub struct Console<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     pub style: Style,
+    /// Whether reports on `out` may be coloured (`--color auto`).
+    pub color_out: bool,
 }
 
 /// Runs futurestack with `args` (the first one is the program name) and returns
@@ -50,6 +52,9 @@ where
         Command::Diff(args) => commands::diff::run(&root, args, console),
         Command::Validate(args) => commands::validate::run(&root, args, console),
         Command::Schema(args) => commands::schema::run(&root, args, console),
+        Command::Graph(args) => commands::graph::run(&root, args, console),
+        Command::Completions(args) => commands::shell::completions(args, console),
+        Command::Man => commands::shell::man(console),
     };
     match result {
         Ok(code) => code,

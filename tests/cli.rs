@@ -46,7 +46,7 @@ fn port_change_is_drift_until_generate() {
         check.stdout
     );
     assert!(
-        check.stdout.contains("prod: 1 changed, 0 added, 0 removed"),
+        check.stdout.contains("prod: 2 changed, 0 added, 0 removed"),
         "{}",
         check.stdout
     );
@@ -71,7 +71,7 @@ fn port_change_is_drift_until_generate() {
     let generate = run_in(dir.path(), &["generate"]);
     assert_eq!(generate.code, 0, "{}", generate.stderr);
     assert!(
-        generate.stdout.contains("1 written, 0 removed"),
+        generate.stdout.contains("2 written, 0 removed"),
         "{}",
         generate.stdout
     );

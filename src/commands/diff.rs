@@ -2,15 +2,11 @@
 
 use std::path::Path;
 
-use crate::cli::OutputArgs;
+use crate::cli::ReportArgs;
 use crate::error::{Error, exit};
-use crate::output::render_report;
 use crate::run::Console;
 
-pub fn run(root: &Path, args: OutputArgs, console: &mut Console) -> Result<u8, Error> {
-    let (plan, changes) = super::plan_and_compare(root, &args, console)?;
-    let envs: Vec<String> = plan.envs.iter().map(|(e, _)| e.clone()).collect();
-    let report = render_report(&changes, &envs, &super::fix_command(&args));
-    let _ = console.out.write_all(report.as_bytes());
+pub fn run(root: &Path, args: ReportArgs, console: &mut Console) -> Result<u8, Error> {
+    super::report(root, &args, console)?;
     Ok(exit::OK)
 }

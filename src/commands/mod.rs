@@ -4,7 +4,9 @@
 pub mod check;
 pub mod diff;
 pub mod generate;
+pub mod graph;
 pub mod schema;
+pub mod shell;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -79,6 +81,37 @@ fn read_template_overrides(dir: &Path) -> Result<Templates, Error> {
         }
     }
     Ok(Templates::with_overrides(overrides))
+}
+
+/// Compares and prints the report `check` and `diff` share; returns whether the
+/// output is up to date.
+pub(crate) fn report(
+    root: &Path,
+    args: &crate::cli::ReportArgs,
+    console: &mut Console,
+) -> Result<bool, Error> {
+    let (plan, changes) = plan_and_compare(root, &args.output, console)?;
+    let envs: Vec<String> = plan.envs.iter().map(|(e, _)| e.clone()).collect();
+    let color = match args.color {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto => console.color_out,
+    };
+    let report = output::render_report(
+        &changes,
+        &envs,
+        &fix_command(&args.output),
+        args.format,
+        color,
+    );
+    for path in &report.redacted {
+        let _ = writeln!(
+            console.err,
+            "warning: `{path}` has what looks like a secret value; the report shows it as [REDACTED]. Generated files must hold references only: check your template overrides"
+        );
+    }
+    let _ = console.out.write_all(report.text.as_bytes());
+    Ok(changes.is_empty())
 }
 
 /// The command that regenerates what `args` selects.

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::pipeline::{MANIFEST, manifest_entries};
 use crate::render::Files;
 
-pub use report::{Summary, render_report};
+pub use report::{Report, ReportFormat, Summary, render_report};
 
 /// What the spec generates, by environment, under an output folder.
 pub struct Plan {

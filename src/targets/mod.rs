@@ -5,6 +5,7 @@ pub mod compose;
 pub mod hcl;
 pub mod monitoring;
 mod nginx;
+mod overview;
 mod ros;
 pub mod terraform;
 
@@ -28,6 +29,8 @@ pub enum Target {
     Ros,
     /// `terraform/*.tf`: Terraform with the alicloud provider.
     Terraform,
+    /// `STACK.md`: the overview reviewers read.
+    Overview,
 }
 
 impl Target {
@@ -37,6 +40,7 @@ impl Target {
         Target::Nginx,
         Target::Ros,
         Target::Terraform,
+        Target::Overview,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +50,7 @@ impl Target {
             Target::Nginx => "nginx",
             Target::Ros => "ros",
             Target::Terraform => "terraform",
+            Target::Overview => "overview",
         }
     }
 
@@ -57,6 +62,7 @@ impl Target {
             Target::Nginx => "nginx/",
             Target::Ros => "ros/",
             Target::Terraform => "terraform/",
+            Target::Overview => "overview/",
         }
     }
 
@@ -81,6 +87,9 @@ impl Target {
             Target::Nginx => nginx::render(stack, templates, env, self.template_dir()),
             Target::Ros => ros::render(stack, templates, env, self.template_dir(), earlier),
             Target::Terraform => terraform::render(stack, earlier),
+            Target::Overview => {
+                overview::render(stack, templates, env, self.template_dir(), earlier)
+            }
         }
     }
 }
@@ -127,7 +136,15 @@ pub fn render_all(
             earlier = files.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
             check_user_data(stack, &earlier)?;
         }
-        for (path, text) in target.render(stack, templates, env, &earlier)? {
+        // The overview lists every artifact before it, the cloud ones included.
+        let all_before: Vec<(String, String)>;
+        let seen = if *target == Target::Overview {
+            all_before = files.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
+            &all_before
+        } else {
+            &earlier
+        };
+        for (path, text) in target.render(stack, templates, env, seen)? {
             if files.insert(path.clone(), text).is_some() {
                 return Err(Error::Template {
                     template: target.template_dir().to_owned(),

@@ -24,6 +24,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Outcome {
             out: &mut out,
             err: &mut err,
             style: Style::Plain,
+            color_out: false,
         };
         futurestack::run(argv, &mut console)
     };

@@ -1,0 +1,193 @@
+//! The overview target: `STACK.md`, what reviewers read to see an architecture
+//! change as a small diff: services, public routes, the dependency graph
+//! (Mermaid), the capacity budget and the artifacts.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::graph;
+use crate::model::Stack;
+use crate::render::{self, Files, Templates};
+use crate::targets::compose::format_cpus;
+use crate::validate::budget;
+
+#[derive(Serialize)]
+struct View {
+    project: String,
+    env: String,
+    tier: &'static str,
+    host: String,
+    services: Vec<[String; 7]>,
+    routes: Vec<[String; 4]>,
+    graph: String,
+    capacity: Vec<[String; 3]>,
+    artifacts: Vec<[String; 2]>,
+}
+
+/// What each generated file is, by where it lives.
+fn describe(path: &str) -> &'static str {
+    match path {
+        "docker-compose.yml" => "Docker Compose: the containers, networks, volumes and secrets",
+        ".env.example" => "every variable the compose file needs (names only)",
+        p if p.starts_with("prometheus/rules/") => "Prometheus alert rules",
+        p if p.starts_with("prometheus/tests/") => "promtool unit tests of the alert rules",
+        p if p.starts_with("prometheus/targets/") => "file_sd targets for an existing Prometheus",
+        p if p.starts_with("prometheus/") => "Prometheus configuration: scrape jobs and alerting",
+        p if p.starts_with("alertmanager/") => "Alertmanager routes and receivers",
+        p if p.starts_with("grafana/dashboards/") => "Grafana overview dashboard",
+        p if p.starts_with("grafana/") => "Grafana provisioning",
+        p if p.starts_with("nginx/") => "nginx: the public entry and its routes",
+        p if p.starts_with("ros/") => "Alibaba Cloud ROS template: the host and managed services",
+        p if p.ends_with(".tftpl") => "first-boot script of the host (Terraform template)",
+        p if p.starts_with("terraform/") => "Terraform (alicloud): the host and managed services",
+        _ => "",
+    }
+}
+
+pub fn render(
+    stack: &Stack,
+    templates: &Templates,
+    env: &minijinja::Environment<'_>,
+    dir: &str,
+    earlier: &[(String, String)],
+) -> Result<Files, Error> {
+    let host = &stack.host;
+    let services = stack
+        .services
+        .iter()
+        .map(|s| {
+            let what = if s.managed.is_some() {
+                format!("{} (managed)", s.kind.as_str())
+            } else if s.external {
+                "existing".to_owned()
+            } else if s.generated {
+                format!("{} (added)", s.kind.as_str())
+            } else {
+                s.kind.as_str().to_owned()
+            };
+            let ports: Vec<String> = s
+                .ports
+                .iter()
+                .map(|p| match p.host {
+                    Some(h) if s.external => format!("{} {h}", p.name),
+                    Some(h) => format!("{} {}:{h}→{}", p.name, p.host_ip(), p.container),
+                    None => format!("{} {}", p.name, p.container),
+                })
+                .collect();
+            let image = match (&s.image, &s.managed) {
+                (_, Some(m)) => m.class.clone(),
+                (Some(image), None) => image.clone(),
+                (None, None) => String::new(),
+            };
+            let (cpus, memory) = if s.external {
+                (String::new(), String::new())
+            } else {
+                (format_cpus(s.cpus), s.memory.to_string())
+            };
+            [
+                s.name.clone(),
+                what,
+                image,
+                ports.join(", "),
+                s.networks.join(", "),
+                cpus,
+                memory,
+            ]
+        })
+        .collect();
+    let scheme = if stack.edge.as_ref().is_some_and(|e| e.tls) {
+        "https"
+    } else {
+        "http"
+    };
+    let routes = stack
+        .edge
+        .iter()
+        .flat_map(|e| e.servers.iter())
+        .flat_map(|server| {
+            server.routes.iter().map(move |r| {
+                let mut notes = Vec::new();
+                if r.strip_prefix {
+                    notes.push("strips prefix".to_owned());
+                }
+                if r.websocket {
+                    notes.push("websocket".to_owned());
+                }
+                if let Some((zone, burst)) = &r.limit {
+                    let rate = stack
+                        .edge
+                        .as_ref()
+                        .and_then(|e| e.zones.iter().find(|z| &z.name == zone))
+                        .map(|z| z.per_second)
+                        .unwrap_or(0);
+                    notes.push(format!("{rate} req/s, burst {burst}"));
+                }
+                notes.push(format!("timeout {}s, body {}", r.timeout_s, r.max_body));
+                let path = if r.exact {
+                    format!("= {}", r.path)
+                } else {
+                    r.path.clone()
+                };
+                [
+                    format!("{scheme}://{}", server.domain),
+                    path,
+                    r.service.clone(),
+                    notes.join("; "),
+                ]
+            })
+        })
+        .collect();
+    let b = budget(stack);
+    let capacity = vec![
+        [
+            "CPU".to_owned(),
+            format!("{} of {} vCPUs", format_cpus(b.cpus_used), b.cpus_available),
+            percent(b.cpus_used, b.cpus_available),
+        ],
+        [
+            "memory".to_owned(),
+            format!("{} of {} MiB", b.memory_used_mib, b.memory_available_mib),
+            percent(b.memory_used_mib as f64, b.memory_available_mib as f64),
+        ],
+        [
+            "volumes".to_owned(),
+            format!("{} of {} MiB", b.disk_used_mib, b.disk_mib),
+            percent(b.disk_used_mib as f64, b.disk_mib as f64),
+        ],
+    ];
+    let artifacts = earlier
+        .iter()
+        .map(|(path, _)| [path.clone(), describe(path).to_owned()])
+        .filter(|[_, d]| !d.is_empty())
+        .collect();
+    let view = View {
+        project: stack.project.clone(),
+        env: stack.env.clone(),
+        tier: stack.tier.as_str(),
+        host: format!(
+            "{} ({} vCPUs, {}) in {}, system disk {}{}",
+            host.instance_type,
+            host.vcpus,
+            host.memory,
+            host.region,
+            host.disk,
+            host.data_disk
+                .map(|d| format!(", data disk {d}"))
+                .unwrap_or_default()
+        ),
+        services,
+        routes,
+        graph: graph::mermaid(stack),
+        capacity,
+        artifacts,
+    };
+    render::render_target(templates, env, dir, stack, &view)
+}
+
+fn percent(used: f64, available: f64) -> String {
+    if available <= 0.0 {
+        String::new()
+    } else {
+        format!("{:.0}%", used * 100.0 / available)
+    }
+}
