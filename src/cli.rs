@@ -51,6 +51,16 @@ pub enum Command {
         after_help = "Examples:\n  futurestack validate\n  futurestack validate environments/prod.yaml"
     )]
     Validate(ValidateArgs),
+    /// Scaffold `environments/` with a commented example stack.
+    #[command(
+        after_help = "Examples:\n  mkdir myapp && cd myapp && futurestack init && futurestack generate"
+    )]
+    Init,
+    /// Turn an existing docker-compose file into a spec, marking what it could not map.
+    #[command(
+        after_help = "Examples:\n  futurestack import docker-compose.yml > environments/imported.yaml\n  futurestack import /opt/production/docker-compose.yml --stack future"
+    )]
+    Import(ImportArgs),
     /// Print the dependency graph of each environment.
     #[command(
         after_help = "Examples:\n  futurestack graph --env prod\n  futurestack graph --env prod --format dot | dot -Tsvg > prod.svg"
@@ -153,6 +163,16 @@ pub struct ValidateArgs {
 pub enum DiagnosticFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The compose file to read.
+    pub compose: PathBuf,
+
+    /// Stack name of the spec (default: the compose project name, or `imported`).
+    #[arg(long)]
+    pub stack: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod error;
 pub mod explain;
 pub mod graph;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -52,6 +52,8 @@ where
         Command::Diff(args) => commands::diff::run(&root, args, console),
         Command::Validate(args) => commands::validate::run(&root, args, console),
         Command::Schema(args) => commands::schema::run(&root, args, console),
+        Command::Init => commands::init::run(&root, console),
+        Command::Import(args) => commands::import::run(&root, args, console),
         Command::Graph(args) => commands::graph::run(&root, args, console),
         Command::Completions(args) => commands::shell::completions(args, console),
         Command::Man => commands::shell::man(console),

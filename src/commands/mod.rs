@@ -5,6 +5,8 @@ pub mod check;
 pub mod diff;
 pub mod generate;
 pub mod graph;
+pub mod import;
+pub mod init;
 pub mod schema;
 pub mod shell;
 pub mod validate;

@@ -13,7 +13,7 @@ mod monitoring;
 pub(crate) mod naming;
 mod ports;
 mod references;
-mod security;
+pub(crate) mod security;
 
 use crate::error::{Diagnostic, Origin};
 use crate::load::{SpanIndex, pointer};

@@ -1,0 +1,562 @@
+//! `futurestack import`: an existing docker-compose file → a spec. Pure: takes
+//! the parsed compose document, returns spec text and what could not be mapped
+//! (also written into the spec as `# TODO` comments). Secret values are never
+//! copied: they become secret references.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde_json::Value as J;
+
+use crate::model::kinds;
+use crate::render::yaml_scalar;
+use crate::spec::Kind;
+use crate::validate::security::looks_secret;
+
+/// The result of an import.
+pub struct Imported {
+    /// The spec, as YAML text.
+    pub spec: String,
+    /// What could not be mapped, one line each.
+    pub notes: Vec<String>,
+}
+
+fn y(s: &str) -> String {
+    yaml_scalar(&minijinja::Value::from(s), false)
+}
+
+fn kind_of(image: &str) -> Kind {
+    let name = image
+        .rsplit('/')
+        .next()
+        .unwrap_or(image)
+        .split([':', '@'])
+        .next()
+        .unwrap_or("");
+    match name {
+        "mysql" | "mariadb" => Kind::Mysql,
+        "postgres" | "postgis" => Kind::Postgres,
+        "redis" | "valkey" => Kind::Redis,
+        "elasticsearch" => Kind::Elasticsearch,
+        "neo4j" => Kind::Neo4j,
+        "weaviate" => Kind::Weaviate,
+        _ => Kind::App,
+    }
+}
+
+/// `future_ai-service 1` → `future-ai-service-1`.
+fn label(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while s.contains("--") {
+        s = s.replace("--", "-");
+    }
+    s.trim_matches('-').chars().take(63).collect()
+}
+
+fn env_var(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The variable holding a secret: `<STACK>_<SECRET>`, without repeating the
+/// stack's name when the secret already starts with it.
+fn secret_env(stack: &str, secret: &str) -> String {
+    let prefix = format!("{}-", label(stack));
+    if secret.starts_with(&prefix) {
+        env_var(secret)
+    } else {
+        format!("{}_{}", env_var(stack), env_var(secret))
+    }
+}
+
+/// Compose's `512M`, `1g`, `1.5G` → a spec size.
+fn size(value: &J) -> Option<String> {
+    let text = match value {
+        J::String(s) => s.trim().to_ascii_lowercase(),
+        J::Number(n) => return Some(format!("{}MiB", (n.as_f64()? / 1048576.0).ceil() as u64)),
+        _ => return None,
+    };
+    let (num, factor) = if let Some(n) = text.strip_suffix("gb").or(text.strip_suffix('g')) {
+        (n, 1024.0)
+    } else if let Some(n) = text.strip_suffix("mb").or(text.strip_suffix('m')) {
+        (n, 1.0)
+    } else {
+        return None;
+    };
+    let mib = (num.trim().parse::<f64>().ok()? * factor).round() as u64;
+    Some(if mib % 1024 == 0 {
+        format!("{}GiB", mib / 1024)
+    } else {
+        format!("{mib}MiB")
+    })
+}
+
+fn env_map(value: &J) -> BTreeMap<String, String> {
+    match value {
+        J::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map(str::to_owned).unwrap_or_else(|| {
+                        if v.is_null() {
+                            String::new()
+                        } else {
+                            v.to_string()
+                        }
+                    }),
+                )
+            })
+            .collect(),
+        J::Array(items) => items
+            .iter()
+            .filter_map(J::as_str)
+            .map(|s| match s.split_once('=') {
+                Some((k, v)) => (k.to_owned(), v.to_owned()),
+                None => (s.to_owned(), String::new()),
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// Compose port entries → (container, host, public).
+fn ports(value: &J) -> Vec<(u16, Option<u16>, bool)> {
+    let mut out = Vec::new();
+    for item in value.as_array().into_iter().flatten() {
+        match item {
+            J::String(_) | J::Number(_) => {
+                let text = item
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| item.to_string());
+                let text = text.split('/').next().unwrap_or_default().to_owned();
+                let parts: Vec<&str> = text.rsplitn(3, ':').collect();
+                let container = parts.first().and_then(|p| p.parse().ok());
+                let host = parts.get(1).and_then(|p| p.parse().ok());
+                let ip = parts.get(2).copied();
+                if let Some(c) = container {
+                    out.push((
+                        c,
+                        host,
+                        host.is_some() && !matches!(ip, Some("127.0.0.1") | Some("localhost")),
+                    ));
+                }
+            }
+            J::Object(obj) => {
+                let container = obj.get("target").and_then(|v| {
+                    v.as_u64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                });
+                let host = obj.get("published").and_then(|v| {
+                    v.as_u64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                });
+                let ip = obj.get("host_ip").and_then(J::as_str);
+                if let Some(c) = container {
+                    out.push((
+                        c as u16,
+                        host.map(|h| h as u16),
+                        host.is_some() && ip != Some("127.0.0.1"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Turns a compose document into a spec.
+pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
+    let mut notes: Vec<String> = Vec::new();
+    let services_in = compose["services"].as_object().cloned().unwrap_or_default();
+    let names: BTreeMap<String, String> =
+        services_in.keys().map(|k| (k.clone(), label(k))).collect();
+    // Container names and service names both resolve on compose networks.
+    let mut aliases: BTreeMap<String, String> = names.clone().into_iter().collect();
+    for (key, svc) in &services_in {
+        if let Some(container) = svc["container_name"].as_str() {
+            aliases.insert(container.to_owned(), names[key].clone());
+        }
+    }
+    let mut secrets: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut body = String::new();
+    let mut used_networks: BTreeSet<String> = BTreeSet::new();
+    let mut any_default_network = false;
+
+    for (key, svc) in &services_in {
+        let name = &names[key];
+        let mut todo: Vec<String> = Vec::new();
+        let image = svc["image"].as_str().unwrap_or_default().to_owned();
+        let kind = kind_of(&image);
+        let info = kinds::info(kind);
+        let _ = writeln!(body, "  {name}:");
+        let _ = writeln!(body, "    kind: {}", kind.as_str());
+        if image.is_empty() {
+            todo.push("no image (built from source?): set `image:` to a pinned tag".to_owned());
+        } else {
+            let _ = writeln!(body, "    image: {}", y(&image));
+            if crate::validate::security::image_pin(&image).is_err() {
+                todo.push(format!("image `{image}` is not pinned: set a version tag"));
+            }
+        }
+
+        // Environment: plain values stay; secrets become references; connection
+        // variables of services it uses are set by futurestack from `uses`.
+        let mut env = env_map(&svc["environment"]);
+        let mut uses: BTreeSet<String> = BTreeSet::new();
+        match &svc["depends_on"] {
+            J::Array(items) => items.iter().filter_map(J::as_str).for_each(|d| {
+                uses.insert(aliases.get(d).cloned().unwrap_or_else(|| label(d)));
+            }),
+            J::Object(map) => map.keys().for_each(|d| {
+                uses.insert(aliases.get(d).cloned().unwrap_or_else(|| label(d)));
+            }),
+            _ => {}
+        }
+        let mut roles: BTreeMap<String, String> = BTreeMap::new();
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let role_of = |k: Kind, var: &str| -> Option<&'static str> {
+            match (k, var) {
+                (Kind::Mysql, "MYSQL_ROOT_PASSWORD") => Some("root_password"),
+                (Kind::Mysql, "MYSQL_PASSWORD") => Some("password"),
+                (Kind::Postgres, "POSTGRES_PASSWORD") => Some("password"),
+                (Kind::Redis, "REDIS_PASSWORD") => Some("password"),
+                (Kind::Elasticsearch, "ELASTIC_PASSWORD") => Some("password"),
+                (Kind::Neo4j, "NEO4J_AUTH") => Some("auth"),
+                _ => None,
+            }
+        };
+        for (var, value) in std::mem::take(&mut env) {
+            let field = match (kind, var.as_str()) {
+                (Kind::Mysql, "MYSQL_DATABASE") | (Kind::Postgres, "POSTGRES_DB") => {
+                    Some("database")
+                }
+                (Kind::Mysql, "MYSQL_USER") | (Kind::Postgres, "POSTGRES_USER") => Some("user"),
+                _ => None,
+            };
+            if let Some(field) = field {
+                fields.push((field.to_owned(), value));
+                continue;
+            }
+            if kind == Kind::Elasticsearch && var == "discovery.type" {
+                continue;
+            }
+            if kind == Kind::Elasticsearch && var == "xpack.security.enabled" {
+                if value == "false" {
+                    fields.push(("security".to_owned(), "false".to_owned()));
+                }
+                continue;
+            }
+            let is_secret =
+                role_of(kind, &var).is_some() || (looks_secret(&var) && !value.is_empty());
+            if is_secret {
+                let role = role_of(kind, &var)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| var.to_ascii_lowercase());
+                let secret = format!("{name}-{}", label(&role));
+                let env_name = secret_env(stack, &secret);
+                secrets.insert(
+                    secret.clone(),
+                    (
+                        env_name.clone(),
+                        format!("`{var}` of `{name}` (imported; the value was not copied)"),
+                    ),
+                );
+                roles.insert(role.clone(), secret);
+                if kind == Kind::App {
+                    todo.push(format!(
+                        "`{var}` is now a secret file: the app reads its path from `{}_FILE`",
+                        env_var(&role)
+                    ));
+                }
+                notes.push(format!(
+                    "{name}: `{var}` became secret `{name}-{}`; set {env_name} at deploy time",
+                    label(&role)
+                ));
+                continue;
+            }
+            // MYSQL_HOST=future-mysql and friends: a connection futurestack derives.
+            let target = value
+                .split("://")
+                .last()
+                .unwrap_or(&value)
+                .split([':', '/'])
+                .next()
+                .unwrap_or("");
+            if (var.ends_with("_HOST") || var.ends_with("_URL") || var.ends_with("_URI"))
+                && aliases.contains_key(target)
+            {
+                uses.insert(aliases[target].clone());
+                notes.push(format!("{name}: dropped `{var}` (futurestack sets connection variables from `uses: [{}]`)", aliases[target]));
+                continue;
+            }
+            env.insert(var, value);
+        }
+        for (field, value) in &fields {
+            let _ = writeln!(
+                body,
+                "    {field}: {}",
+                if field == "security" {
+                    value.clone()
+                } else {
+                    y(value)
+                }
+            );
+        }
+        for role in info.secret_roles {
+            let disabled = kind == Kind::Elasticsearch
+                && fields.iter().any(|(f, v)| f == "security" && v == "false");
+            if !roles.contains_key(*role) && !disabled {
+                let secret = format!("{name}-{}", label(role));
+                let env_name = secret_env(stack, &secret);
+                secrets.insert(
+                    secret.clone(),
+                    (
+                        env_name,
+                        format!("`{role}` of `{name}`: not set in the compose file"),
+                    ),
+                );
+                roles.insert((*role).to_owned(), secret);
+                todo.push(format!(
+                    "the compose file sets no `{role}`: a new secret was declared for it"
+                ));
+            }
+        }
+
+        let mut port_lines = Vec::new();
+        let mut app_port_named = false;
+        for (container, host, public) in ports(&svc["ports"]) {
+            let port_name = info
+                .ports
+                .iter()
+                .find(|(_, p)| *p == container)
+                .map(|(n, _)| (*n).to_owned())
+                .unwrap_or_else(|| {
+                    if kind == Kind::App && !app_port_named {
+                        app_port_named = true;
+                        "http".to_owned()
+                    } else {
+                        format!("p{container}")
+                    }
+                });
+            let mut fields = vec![format!("container: {container}")];
+            if let Some(h) = host {
+                fields.push(format!("host: {h}"));
+            }
+            if public {
+                if kind.is_data() {
+                    todo.push(format!("port {container} was published on every interface; databases are bound to 127.0.0.1 now"));
+                } else {
+                    fields.push("public: true".to_owned());
+                }
+            }
+            port_lines.push(format!("      {port_name}: {{{}}}", fields.join(", ")));
+        }
+        if !port_lines.is_empty() {
+            let _ = writeln!(body, "    ports:");
+            for l in port_lines {
+                let _ = writeln!(body, "{l}");
+            }
+        }
+        uses.remove(name);
+        if !uses.is_empty() {
+            let _ = writeln!(
+                body,
+                "    uses: [{}]",
+                uses.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        match &svc["networks"] {
+            J::Array(items) => {
+                let list: Vec<String> = items.iter().filter_map(J::as_str).map(label).collect();
+                used_networks.extend(list.iter().cloned());
+                let _ = writeln!(body, "    networks: [{}]", list.join(", "));
+            }
+            J::Object(map) => {
+                let list: Vec<String> = map.keys().map(|k| label(k)).collect();
+                used_networks.extend(list.iter().cloned());
+                let _ = writeln!(body, "    networks: [{}]", list.join(", "));
+            }
+            _ => any_default_network = true,
+        }
+        if !env.is_empty() {
+            let _ = writeln!(body, "    env:");
+            for (k, v) in &env {
+                let _ = writeln!(body, "      {}: {}", y(k), y(v));
+            }
+        }
+        if !roles.is_empty() {
+            let _ = writeln!(body, "    secrets:");
+            for (role, secret) in &roles {
+                let _ = writeln!(body, "      {role}: {secret}");
+            }
+        }
+        let mut volume_lines = Vec::new();
+        for v in svc["volumes"].as_array().into_iter().flatten() {
+            let (source, target) = match v {
+                J::String(s) => {
+                    let mut parts = s.split(':');
+                    (
+                        parts.next().unwrap_or_default().to_owned(),
+                        parts.next().unwrap_or_default().to_owned(),
+                    )
+                }
+                J::Object(o) => (
+                    o.get("source")
+                        .and_then(J::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    o.get("target")
+                        .and_then(J::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+                _ => continue,
+            };
+            if source.starts_with('.') || source.starts_with('/') || source.starts_with('~') {
+                todo.push(format!(
+                    "bind mount `{source}:{target}` not mapped: futurestack uses named volumes"
+                ));
+            } else if Some(target.as_str()) == info.data_mount {
+                volume_lines.push("      data: {}".to_owned());
+            } else if !target.is_empty() {
+                volume_lines.push(format!(
+                    "      {}: {{mount: {}}}",
+                    label(&source),
+                    y(&target)
+                ));
+            }
+        }
+        if !volume_lines.is_empty() {
+            let _ = writeln!(body, "    volumes:");
+            for l in volume_lines {
+                let _ = writeln!(body, "{l}");
+            }
+        }
+        let limits = &svc["deploy"]["resources"]["limits"];
+        let cpus = limits["cpus"]
+            .as_f64()
+            .or_else(|| limits["cpus"].as_str().and_then(|s| s.parse().ok()));
+        let memory = size(&limits["memory"]);
+        if cpus.is_some() || memory.is_some() {
+            let mut parts = Vec::new();
+            if let Some(c) = cpus {
+                parts.push(format!("cpus: {c}"));
+            }
+            if let Some(m) = memory {
+                parts.push(format!("memory: {m}"));
+            }
+            let _ = writeln!(body, "    resources: {{{}}}", parts.join(", "));
+        }
+        let unmapped: Vec<&str> = [
+            "command",
+            "entrypoint",
+            "healthcheck",
+            "labels",
+            "build",
+            "env_file",
+            "extra_hosts",
+            "user",
+            "working_dir",
+            "cap_add",
+            "privileged",
+        ]
+        .into_iter()
+        .filter(|k| !svc[*k].is_null())
+        .collect();
+        if !unmapped.is_empty() {
+            todo.push(format!(
+                "not mapped: {} (the kind's defaults apply; check they fit)",
+                unmapped.join(", ")
+            ));
+        }
+        for t in &todo {
+            let _ = writeln!(body, "    # TODO: {}", crate::render::one_line(t));
+            notes.push(format!("{name}: {t}"));
+        }
+        body.push('\n');
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# yaml-language-server: $schema=../schema/futurestack.schema.json"
+    );
+    let _ = writeln!(out, "#");
+    let _ = writeln!(
+        out,
+        "# Imported by `futurestack import` from {}. Review every TODO,",
+        crate::render::one_line(source)
+    );
+    let _ = writeln!(
+        out,
+        "# then run `futurestack validate`. Secret values were not copied."
+    );
+    let _ = writeln!(out, "stack: {}", label(stack));
+    out.push_str(
+        "\n# TODO: describe the machine the stack runs on.\nhost:\n  provider: alicloud\n  region: cn-hangzhou\n  instance_type: ecs.c7.2xlarge\n  vcpus: 8\n  memory: 16GiB\n  disk: 100GiB\n  bootstrap:\n    bundle_url: https://example-bucket.oss-cn-hangzhou.aliyuncs.com/bundles/imported.tar.gz\n",
+    );
+    out.push_str("\nnetworks:\n");
+    let declared = compose["networks"].as_object().cloned().unwrap_or_default();
+    if any_default_network || used_networks.is_empty() {
+        out.push_str("  default:\n    default_for: [apps, data]\n");
+    }
+    for network in &used_networks {
+        let def = declared
+            .iter()
+            .find(|(k, _)| label(k) == *network)
+            .map(|(_, v)| v.clone())
+            .unwrap_or(J::Null);
+        let _ = writeln!(out, "  {network}:");
+        let external = match &def["external"] {
+            J::Bool(true) => Some(def["name"].as_str().unwrap_or(network).to_owned()),
+            J::Object(o) => o
+                .get("name")
+                .and_then(J::as_str)
+                .map(str::to_owned)
+                .or(Some(network.clone())),
+            _ => None,
+        };
+        match external {
+            Some(name) => {
+                let _ = writeln!(out, "    external: {}", y(&name));
+            }
+            None if def["internal"] == J::Bool(true) => out.push_str("    internal: true\n"),
+            None => out.push_str("    internal: false\n"),
+        }
+    }
+    if !secrets.is_empty() {
+        out.push_str("\nsecrets:\n");
+        for (name, (env, description)) in &secrets {
+            let _ = writeln!(
+                out,
+                "  {name}:\n    description: {}\n    env: {env}",
+                y(description)
+            );
+        }
+    }
+    out.push_str("\nservices:\n");
+    out.push_str(&body);
+    Imported {
+        spec: crate::render::normalize_newlines(&out),
+        notes,
+    }
+}
