@@ -46,32 +46,11 @@ fn kind_of(image: &str) -> Kind {
 
 /// `future_ai-service 1` → `future-ai-service-1`.
 fn label(name: &str) -> String {
-    let mut s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while s.contains("--") {
-        s = s.replace("--", "-");
-    }
-    s.trim_matches('-').chars().take(63).collect()
+    crate::validate::naming::to_dns_label(name)
 }
 
 fn env_var(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    crate::model::env_name(s)
 }
 
 /// The variable holding a secret: `<STACK>_<SECRET>`, without repeating the

@@ -15,7 +15,8 @@ pub fn is_dns_label(name: &str) -> bool {
         && bytes[bytes.len() - 1] != b'-'
 }
 
-fn suggestion(name: &str) -> String {
+/// The nearest DNS label to `name` (`AI_Service 1` → `ai-service-1`).
+pub fn to_dns_label(name: &str) -> String {
     let mut s: String = name
         .chars()
         .map(|c| {
@@ -44,7 +45,7 @@ pub fn check(ctx: &mut Ctx) {
         .at_opt(ctx.at(&["stack"]))
         .with_help(format!(
             "use lowercase letters, digits and `-`, for example `{}`",
-            suggestion(&spec.stack)
+            to_dns_label(&spec.stack)
         ));
         ctx.push(d);
     }
@@ -66,7 +67,7 @@ pub fn check(ctx: &mut Ctx) {
                     .at_opt(ctx.key(&[section, &name]))
                     .with_help(format!(
                         "names become host names, file names and config keys: use lowercase letters, digits and `-`, for example `{}`",
-                        suggestion(&name)
+                        to_dns_label(&name)
                     ));
                 ctx.push(d);
             }
@@ -90,7 +91,7 @@ pub fn check(ctx: &mut Ctx) {
                 .at_opt(ctx.key(&["services", service, section, name]))
                 .with_help(format!(
                     "use lowercase letters, digits and `-`, for example `{}`",
-                    suggestion(name)
+                    to_dns_label(name)
                 ));
                 ctx.push(d);
             }
@@ -140,6 +141,6 @@ mod tests {
         ] {
             assert!(!is_dns_label(bad), "{bad}");
         }
-        assert_eq!(suggestion("AI_Service 1"), "ai-service-1");
+        assert_eq!(to_dns_label("AI_Service 1"), "ai-service-1");
     }
 }
