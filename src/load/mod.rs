@@ -8,6 +8,7 @@ mod merge;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -281,29 +282,28 @@ fn display_join(display: &str, rel: &str) -> Arc<str> {
 /// Positions of every value of a merged tree, by JSON pointer (`/services/mysql/image`).
 #[derive(Debug, Default, Clone)]
 pub struct SpanIndex {
-    values: HashMap<String, Origin>,
-    keys: HashMap<String, Origin>,
+    /// Pointer → (where the value was written, where its key was written).
+    entries: HashMap<String, (Origin, Option<Origin>)>,
 }
 
 impl SpanIndex {
     /// Where the value at `pointer` was written.
     pub fn value(&self, pointer: &str) -> Option<Origin> {
-        self.values.get(pointer).cloned()
+        self.entries.get(pointer).map(|(value, _)| value.clone())
     }
 
     /// Where the key of the value at `pointer` was written (falls back to the value).
     pub fn key(&self, pointer: &str) -> Option<Origin> {
-        self.keys
+        self.entries
             .get(pointer)
-            .cloned()
-            .or_else(|| self.value(pointer))
+            .map(|(value, key)| key.clone().unwrap_or_else(|| value.clone()))
     }
 
     /// Best position for `pointer`: itself, else its nearest ancestor that has one.
     pub fn nearest(&self, pointer: &str) -> Option<Origin> {
         let mut p = pointer;
         loop {
-            if let Some(o) = self.values.get(p) {
+            if let Some((o, _)) = self.entries.get(p) {
                 return Some(o.clone());
             }
             match p.rfind('/') {
@@ -316,7 +316,11 @@ impl SpanIndex {
 
 /// Escapes one JSON pointer segment.
 pub fn pointer_segment(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+    if segment.contains(['~', '/']) {
+        segment.replace('~', "~0").replace('/', "~1")
+    } else {
+        segment.to_owned()
+    }
 }
 
 /// Builds a JSON pointer from plain segments.
@@ -331,12 +335,20 @@ pub fn pointer(segments: &[&str]) -> String {
 /// and records where each value came from.
 pub fn to_json(node: &Node) -> (serde_json::Value, SpanIndex) {
     let mut index = SpanIndex::default();
-    let value = to_json_at(node, String::new(), &mut index);
+    let mut at = String::new();
+    let value = to_json_at(node, &mut at, None, &mut index);
     (value, index)
 }
 
-fn to_json_at(node: &Node, at: String, index: &mut SpanIndex) -> serde_json::Value {
+/// Converts `node`, found at pointer `at` (a buffer reused down the tree).
+fn to_json_at(
+    node: &Node,
+    at: &mut String,
+    key: Option<&Origin>,
+    index: &mut SpanIndex,
+) -> serde_json::Value {
     use serde_json::Value as J;
+    let len = at.len();
     let value = match &node.value {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
@@ -349,20 +361,31 @@ fn to_json_at(node: &Node, at: String, index: &mut SpanIndex) -> serde_json::Val
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| to_json_at(item, format!("{at}/{i}"), index))
+                .map(|(i, item)| {
+                    let _ = write!(at, "/{i}");
+                    let v = to_json_at(item, at, None, index);
+                    at.truncate(len);
+                    v
+                })
                 .collect(),
         ),
         Value::Map(entries) => {
             let mut map = serde_json::Map::new();
-            for (key, value) in entries {
-                let child = format!("{at}/{}", pointer_segment(&key.name));
-                index.keys.insert(child.clone(), key.origin.clone());
-                map.insert(key.name.clone(), to_json_at(value, child, index));
+            for (k, value) in entries {
+                at.push('/');
+                at.push_str(&pointer_segment(&k.name));
+                map.insert(
+                    k.name.clone(),
+                    to_json_at(value, at, Some(&k.origin), index),
+                );
+                at.truncate(len);
             }
             J::Object(map)
         }
     };
-    index.values.insert(at, node.origin.clone());
+    index
+        .entries
+        .insert(at.clone(), (node.origin.clone(), key.cloned()));
     value
 }
 
