@@ -31,7 +31,7 @@ fn is_root() -> bool {
 /// Checks `nginx_conf` as nginx would see it in the container: returns
 /// (success, output, `nginx -T` dump).
 fn nginx_check(nginx_conf: &str, service_names: &[String]) -> Option<(bool, String, String)> {
-    tool_on_path("nginx")?;
+    let nginx = tool_on_path("nginx")?;
     tool_on_path("unshare")?;
     tool_on_path("openssl")?;
     if !is_root() {
@@ -81,15 +81,16 @@ fn nginx_check(nginx_conf: &str, service_names: &[String]) -> Option<(bool, Stri
         mount --bind "$HOSTS" /etc/hosts
         mkdir -p /var/log/nginx
         mount -t tmpfs tmpfs /var/log/nginx
-        nginx -t -q -c /etc/nginx/nginx.conf
-        nginx -T -q -c /etc/nginx/nginx.conf > "$DUMP"
+        "$NGINX" -t -q -c /etc/nginx/nginx.conf
+        "$NGINX" -T -q -c /etc/nginx/nginx.conf > "$DUMP"
     "#;
     let (ok, out) = run_tool(
         Command::new("unshare")
             .args(["-m", "sh", "-ec", script])
             .env("SRC", &etc)
             .env("HOSTS", &hosts)
-            .env("DUMP", &dump),
+            .env("DUMP", &dump)
+            .env("NGINX", &nginx),
     );
     let dump_text = std::fs::read_to_string(&dump).unwrap_or_default();
     Some((ok, out, dump_text))
