@@ -1,6 +1,6 @@
 //! The `futurestack` binary: a thin shell around [`futurestack::run`].
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use futurestack::error::Style;
 
@@ -14,13 +14,17 @@ fn main() {
     let color_out = std::io::stdout().is_terminal() && !no_color;
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
-    let mut console = futurestack::Console {
-        out: &mut out,
-        err: &mut err,
-        style,
-        color_out,
+    let code = {
+        let mut console = futurestack::Console {
+            out: &mut out,
+            err: &mut err,
+            style,
+            color_out,
+        };
+        futurestack::run(std::env::args_os(), &mut console)
     };
-    let code = futurestack::run(std::env::args_os(), &mut console);
-    drop(console);
+    // `exit` runs no destructors: flush what is buffered first.
+    let _ = out.flush();
+    let _ = err.flush();
     std::process::exit(i32::from(code));
 }

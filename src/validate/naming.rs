@@ -49,11 +49,12 @@ pub fn check(ctx: &mut Ctx) {
         ));
         ctx.push(d);
     }
-    let mut named: Vec<(&str, Vec<String>)> = Vec::new();
-    named.push(("service", spec.services.keys().cloned().collect()));
-    named.push(("network", spec.networks.keys().cloned().collect()));
-    named.push(("group", spec.groups.keys().cloned().collect()));
-    named.push(("secret", spec.secrets.keys().cloned().collect()));
+    let named: Vec<(&str, Vec<String>)> = vec![
+        ("service", spec.services.keys().cloned().collect()),
+        ("network", spec.networks.keys().cloned().collect()),
+        ("group", spec.groups.keys().cloned().collect()),
+        ("secret", spec.secrets.keys().cloned().collect()),
+    ];
     for (what, names) in named {
         let section = match what {
             "service" => "services",
