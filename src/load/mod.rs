@@ -38,11 +38,6 @@ impl Sources {
     pub fn text(&self, file: &str) -> Option<&str> {
         self.files.get(file).map(|t| t.as_ref())
     }
-
-    pub fn extend(&mut self, other: Sources) {
-        self.files.extend(other.files);
-        self.parsed.extend(other.parsed);
-    }
 }
 
 /// A spec after its overlay chain was merged.

@@ -158,14 +158,6 @@ impl Service {
     pub fn port(&self, name: &str) -> Option<&Port> {
         self.ports.iter().find(|p| p.name == name)
     }
-
-    pub fn class(&self) -> Option<ServiceClass> {
-        match self.kind {
-            Kind::App => Some(ServiceClass::Apps),
-            Kind::External => None,
-            _ => Some(ServiceClass::Data),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

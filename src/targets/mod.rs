@@ -43,17 +43,6 @@ impl Target {
         Target::Overview,
     ];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::Compose => "compose",
-            Target::Monitoring => "monitoring",
-            Target::Nginx => "nginx",
-            Target::Ros => "ros",
-            Target::Terraform => "terraform",
-            Target::Overview => "overview",
-        }
-    }
-
     /// Folder under `templates/` that holds this target's templates.
     pub fn template_dir(self) -> &'static str {
         match self {
