@@ -42,27 +42,11 @@ fn require(tool: Option<PathBuf>, name: &str) -> Option<PathBuf> {
 
 /// Every generated compose file: the shipped project's and the golden cases'.
 fn compose_files() -> Vec<PathBuf> {
-    let mut roots = vec![repo().join("golden")];
-    for case in std::fs::read_dir(repo().join("tests/cases"))
-        .unwrap()
-        .flatten()
-    {
-        roots.push(case.path().join("golden"));
-    }
-    let mut files = Vec::new();
-    for root in roots {
-        let Ok(envs) = std::fs::read_dir(&root) else {
-            continue;
-        };
-        for env in envs.flatten() {
-            let file = env.path().join("docker-compose.yml");
-            if file.is_file() {
-                files.push(file);
-            }
-        }
-    }
-    files.sort();
-    files
+    support::golden_env_dirs()
+        .into_iter()
+        .map(|dir| dir.join("docker-compose.yml"))
+        .filter(|file| file.is_file())
+        .collect()
 }
 
 /// Placeholder values for every variable `.env.example` lists, so interpolation

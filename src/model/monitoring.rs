@@ -16,7 +16,6 @@ pub struct Model {
     pub mode: MonitoringMode,
     pub scrape_interval: Duration,
     pub evaluation_interval: Duration,
-    pub retention: Duration,
     /// `host:port` of the Prometheus (own container or the existing one).
     pub prometheus_address: String,
     /// Scrape jobs, sorted by job name.
@@ -39,7 +38,6 @@ pub struct ScrapeJob {
     pub service: String,
     /// The service that serves the endpoint (an exporter, or the service itself).
     pub endpoint_service: String,
-    pub port_name: String,
     /// `host:port` as Prometheus reaches it.
     pub address: String,
     pub metrics_path: String,
@@ -237,7 +235,6 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
                         job: svc.name.clone(),
                         service: svc.name.clone(),
                         endpoint_service: svc.name.clone(),
-                        port_name: port.name.clone(),
                         address: format!("{}:{}", svc.address, port.container),
                         metrics_path: svc
                             .metrics_path
@@ -253,7 +250,6 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
                         job: svc.name.clone(),
                         service: svc.name.clone(),
                         endpoint_service: svc.name.clone(),
-                        port_name: port.name.clone(),
                         address: format!("{}:{}", svc.address, port.container),
                         metrics_path: "/metrics".into(),
                     });
@@ -292,7 +288,6 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
                     job: svc.name.clone(),
                     service: svc.name.clone(),
                     endpoint_service: name.clone(),
-                    port_name: port.name.clone(),
                     address: format!("{name}:{}", port.container),
                     metrics_path: "/metrics".into(),
                 });
@@ -317,7 +312,6 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
             job: "node-exporter".into(),
             service: "node-exporter".into(),
             endpoint_service: "node-exporter".into(),
-            port_name: "metrics".into(),
             address: "node-exporter:9100".into(),
             metrics_path: "/metrics".into(),
         });
@@ -420,7 +414,6 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
                 job: job.into(),
                 service: job.into(),
                 endpoint_service: job.into(),
-                port_name: "http".into(),
                 address: target.into(),
                 metrics_path: "/metrics".into(),
             });
@@ -451,7 +444,6 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         mode: mon.mode,
         scrape_interval: mon.scrape_interval,
         evaluation_interval: mon.evaluation_interval,
-        retention: mon.retention,
         prometheus_address,
         jobs,
         rule_files,
@@ -470,7 +462,21 @@ fn configure_exporter(exporter: &mut Service, which: ExporterFor, target: &Servi
         .cloned();
     let secret_file = secret.as_deref().map(kinds::secret_path);
     exporter.secrets = secret.into_iter().collect();
-    let shell = |script: String| Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script]);
+    // Exporters that take their password from the environment read it from the
+    // secret file first, then replace the shell.
+    let exec = |env: &str, binary: &str, args: String| -> Option<Vec<String>> {
+        Some(vec![
+            "/bin/sh".to_owned(),
+            "-c".to_owned(),
+            format!("{env}exec {binary} {args}"),
+        ])
+    };
+    let secret_env = |var: &str| {
+        secret_file
+            .as_ref()
+            .map(|f| format!("{var}=\"$(cat {f})\" "))
+            .unwrap_or_default()
+    };
     match which {
         ExporterFor::Nginx => {
             let status = target.port("status").map(|p| p.container).unwrap_or(8081);
@@ -485,12 +491,11 @@ fn configure_exporter(exporter: &mut Service, which: ExporterFor, target: &Servi
                 .cloned()
                 .unwrap_or_else(|| "root".into());
             let args = format!("--mysqld.address={host}:{port} --mysqld.username={user}");
-            exporter.entrypoint = match &secret_file {
-                Some(f) => shell(format!(
-                    "MYSQLD_EXPORTER_PASSWORD=\"$(cat {f})\" exec /bin/mysqld_exporter {args}"
-                )),
-                None => shell(format!("exec /bin/mysqld_exporter {args}")),
-            };
+            exporter.entrypoint = exec(
+                &secret_env("MYSQLD_EXPORTER_PASSWORD"),
+                "/bin/mysqld_exporter",
+                args,
+            );
         }
         ExporterFor::Postgres => {
             let db = target
@@ -514,21 +519,16 @@ fn configure_exporter(exporter: &mut Service, which: ExporterFor, target: &Servi
         }
         ExporterFor::Redis => {
             let args = format!("--redis.addr=redis://{host}:{port}");
-            exporter.entrypoint = match &secret_file {
-                Some(f) => shell(format!(
-                    "REDIS_PASSWORD=\"$(cat {f})\" exec /redis_exporter {args}"
-                )),
-                None => shell(format!("exec /redis_exporter {args}")),
-            };
+            exporter.entrypoint = exec(&secret_env("REDIS_PASSWORD"), "/redis_exporter", args);
         }
         ExporterFor::Elasticsearch => {
             let args = format!("--es.uri=http://{host}:{port}");
-            exporter.entrypoint = match (&secret_file, target.security) {
-                (Some(f), true) => shell(format!(
-                    "ES_USERNAME=elastic ES_PASSWORD=\"$(cat {f})\" exec /bin/elasticsearch_exporter {args}"
-                )),
-                _ => shell(format!("exec /bin/elasticsearch_exporter {args}")),
+            let env = if target.security && secret_file.is_some() {
+                format!("ES_USERNAME=elastic {}", secret_env("ES_PASSWORD"))
+            } else {
+                String::new()
             };
+            exporter.entrypoint = exec(&env, "/bin/elasticsearch_exporter", args);
         }
     }
 }

@@ -235,26 +235,22 @@ fn check_kind_fields(ctx: &mut Ctx, name: &str, s: &Service) {
             .with_help("name what is running there, for example `weaviate`, or remove `engine`"),
         );
     }
-    if s.kind == Kind::External
-        && (s.resources.is_some() || !s.volumes.is_empty() || !s.env.is_empty())
-    {
-        // Resources of external services count against the host; volumes and env do not apply.
-        if !s.volumes.is_empty() || !s.env.is_empty() {
-            let field = if s.volumes.is_empty() {
-                "env"
-            } else {
-                "volumes"
-            };
-            let at = ctx.key(&["services", name, field]);
-            ctx.push(
-                Diagnostic::error(
-                    "FS106",
-                    format!("`{field}` does not apply to external service `{name}`"),
-                )
-                .at_opt(at)
-                .with_help("futurestack does not run external services; remove it"),
-            );
-        }
+    // Resources of external services count against the host; volumes and env do not apply.
+    if s.kind == Kind::External && (!s.volumes.is_empty() || !s.env.is_empty()) {
+        let field = if s.volumes.is_empty() {
+            "env"
+        } else {
+            "volumes"
+        };
+        let at = ctx.key(&["services", name, field]);
+        ctx.push(
+            Diagnostic::error(
+                "FS106",
+                format!("`{field}` does not apply to external service `{name}`"),
+            )
+            .at_opt(at)
+            .with_help("futurestack does not run external services; remove it"),
+        );
     }
 }
 
@@ -409,14 +405,9 @@ fn check_cycles(ctx: &mut Ctx) {
 /// A service that uses another must share a network with it, or it cannot resolve it.
 fn check_shared_networks(ctx: &mut Ctx) {
     let stack = ctx.stack;
-    let by_name: BTreeMap<&str, &model::Service> = stack
-        .services
-        .iter()
-        .map(|s| (s.name.as_str(), s))
-        .collect();
     for service in &stack.services {
         for used_name in &service.uses {
-            let Some(used) = by_name.get(used_name.as_str()) else {
+            let Some(used) = stack.service(used_name) else {
                 continue;
             };
             if used.networks.is_empty() && used.external {
@@ -446,15 +437,10 @@ fn check_shared_networks(ctx: &mut Ctx) {
 /// Two used services must not set the same connection variable (two MySQL databases, say).
 fn check_env_clashes(ctx: &mut Ctx) {
     let stack = ctx.stack;
-    let by_name: BTreeMap<&str, &model::Service> = stack
-        .services
-        .iter()
-        .map(|s| (s.name.as_str(), s))
-        .collect();
     for service in &stack.services {
         let mut provided: BTreeMap<String, &str> = BTreeMap::new();
         for used_name in &service.uses {
-            let Some(used) = by_name.get(used_name.as_str()) else {
+            let Some(used) = stack.service(used_name) else {
                 continue;
             };
             for (key, _) in model::connection_env(used) {
