@@ -45,8 +45,17 @@ fn port_change_is_drift_until_generate() {
         "{}",
         check.stdout
     );
+    // The compose file, the overview, and both deploy scripts (whose SHA-256 sums
+    // of the bundle change, so the deploy runs again).
+    for file in ["STACK.md", "ros/template.yaml", "terraform/deploy.sh.tftpl"] {
+        assert!(
+            check.stdout.contains(&format!("changed: golden/prod/{file}\n")),
+            "{file}: {}",
+            check.stdout
+        );
+    }
     assert!(
-        check.stdout.contains("prod: 2 changed, 0 added, 0 removed"),
+        check.stdout.contains("prod: 4 changed, 0 added, 0 removed"),
         "{}",
         check.stdout
     );
@@ -71,7 +80,7 @@ fn port_change_is_drift_until_generate() {
     let generate = run_in(dir.path(), &["generate"]);
     assert_eq!(generate.code, 0, "{}", generate.stderr);
     assert!(
-        generate.stdout.contains("2 written, 0 removed"),
+        generate.stdout.contains("4 written, 0 removed"),
         "{}",
         generate.stdout
     );

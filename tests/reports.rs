@@ -70,8 +70,8 @@ fn markdown_report() {
     );
     assert_eq!(
         text.matches("```diff").count(),
-        3,
-        "one collapsible diff per changed or missing file"
+        5,
+        "one collapsible diff per changed or missing file (prod's port change also changes both deploy scripts)"
     );
 }
 
@@ -83,7 +83,8 @@ fn json_report() {
     )
     .unwrap();
     assert_eq!(json["up_to_date"], false);
-    assert_eq!(json["environments"]["prod"]["changed"], 2);
+    // docker-compose.yml, STACK.md, and the two deploy scripts that hash it.
+    assert_eq!(json["environments"]["prod"]["changed"], 4);
     assert_eq!(json["environments"]["dev"]["added"], 1);
     assert_eq!(json["environments"]["staging"]["removed"], 1);
 }
@@ -93,7 +94,7 @@ fn github_report() {
     check_format("github");
     let text = fs::read_to_string(repo().join("tests/reports/expected.github")).unwrap();
     let commands: Vec<&str> = text.lines().filter(|l| l.starts_with("::")).collect();
-    assert_eq!(commands.len(), 4);
+    assert_eq!(commands.len(), 6);
     for c in commands {
         assert!(c.starts_with("::error file=golden/"), "{c}");
         let (props, message) = c["::error ".len()..].split_once("::").unwrap();

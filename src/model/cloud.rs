@@ -1,7 +1,7 @@
 //! The cloud side of the model: the ECS host, its network, the security group
-//! rules derived from what the stack publishes, the secrets the templates take as
-//! parameters, and the first-boot script. The ROS and Terraform targets render
-//! the same facts, so the two never disagree.
+//! rules derived from what the stack publishes, and the secrets the templates take
+//! as parameters (the deploy script is in `deploy.rs`). The ROS and Terraform
+//! targets render the same facts, so the two never disagree.
 
 use super::{ManagedService, Service, Stack};
 use crate::spec::Kind;
@@ -9,10 +9,11 @@ use crate::spec::Kind;
 /// Address space of the VPC and of the one vSwitch the host lives in.
 pub const VPC_CIDR: &str = "10.42.0.0/16";
 pub const VSWITCH_CIDR: &str = "10.42.1.0/24";
-/// ECS user data limit, on the raw text before Base64 encoding (RunInstances).
-pub const USER_DATA_LIMIT: usize = 32 * 1024;
-/// Where the generated files live on the host.
-pub const STACK_DIR: &str = "/opt/futurestack";
+/// Cloud Assistant's limit on a command's content, Base64-encoded (RunCommand,
+/// CreateCommand: "cannot exceed 18 KB after Base64 encoding").
+pub const COMMAND_LIMIT: usize = 18 * 1024;
+/// Where the generated files live on the host: one folder per compose project.
+pub const STACK_ROOT: &str = "/opt/futurestack";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ingress {
@@ -36,11 +37,15 @@ pub struct CloudSecret {
 /// Security group rules: SSH from the admin CIDR, and every port published on all
 /// interfaces open to anyone. Databases are never public (validation refuses).
 pub fn ingress(stack: &Stack) -> Vec<Ingress> {
-    let mut rules = vec![Ingress {
-        port: 22,
-        admin_only: true,
-        description: "SSH from the admin network".into(),
-    }];
+    let mut rules = Vec::new();
+    // An existing host already has its SSH rule; a new one gets it from the admin CIDR.
+    if stack.host.mode == crate::spec::HostMode::New {
+        rules.push(Ingress {
+            port: 22,
+            admin_only: true,
+            description: "SSH from the admin network".into(),
+        });
+    }
     for service in stack.services.iter().filter(|s| !s.external) {
         for port in service.ports.iter().filter(|p| p.public) {
             if let Some(host) = port.host {
@@ -75,6 +80,33 @@ fn pascal(env: &str) -> String {
         })
         .collect()
 }
+
+/// Name of the OOS encrypted parameter holding a secret in the host's region
+/// (`futurestack-future-prod-FUTURE_MYSQL_PASSWORD`). With `EnableParameter`, a
+/// name inside `{{oos-secret:...}}` may only hold letters, digits, `_` and `-`
+/// (ECS API reference, RunCommand), which project names and variables do.
+pub fn oos_name(stack: &Stack, secret: &CloudSecret) -> String {
+    format!("futurestack-{}-{}", stack.project, secret.env)
+}
+
+/// Name of the RAM role (or, on an existing host, of the policy given to its
+/// role) that lets Cloud Assistant's agent read the stack's OOS parameters.
+pub fn ram_name(stack: &Stack) -> String {
+    format!("futurestack-{}-deploy", stack.project)
+}
+
+/// The RAM policy the agent needs: the stack's OOS encrypted parameters and the
+/// KMS secret value behind them (ECS documentation, "Use OOS Parameter Store in
+/// Cloud Assistant commands").
+pub fn ram_policy(stack: &Stack) -> String {
+    format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":["oos:GetSecretParameter","oos:GetSecretParameters"],"Resource":["acs:oos:*:*:secretparameter/futurestack-{}-*"]}},{{"Effect":"Allow","Action":["kms:GetSecretValue"],"Resource":["*"]}}]}}"#,
+        stack.project
+    )
+}
+
+/// The trust policy of a role that ECS instances assume.
+pub const ECS_TRUST_POLICY: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["ecs.aliyuncs.com"]}}]}"#;
 
 pub fn secrets(stack: &Stack) -> Vec<CloudSecret> {
     stack
@@ -121,15 +153,6 @@ pub fn urls(stack: &Stack) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// How a target writes a reference to a secret and escapes literal text in the
-/// first-boot script (ROS `Fn::Sub` and Terraform `templatefile` differ).
-pub struct Substitution {
-    pub secret: fn(&CloudSecret) -> String,
-    pub literal: fn(&str) -> String,
-    /// The endpoint of a managed service, as the template refers to it.
-    pub endpoint: fn(&Service) -> String,
-}
-
 /// Managed services of a stack, sorted by name.
 pub fn managed(stack: &Stack) -> Vec<(&Service, &ManagedService)> {
     stack
@@ -171,102 +194,4 @@ pub fn tf_resource(kind: Kind) -> (&'static str, &'static str) {
 /// The Terraform name of a managed service's resources (`ai-db` → `ai_db`).
 pub fn tf_name(service: &Service) -> String {
     service.name.replace('-', "_")
-}
-
-/// The first-boot script: installs Docker, mounts the data disk at
-/// `/var/lib/docker`, lays down the generated files (downloaded as a bundle, or
-/// embedded), writes `.env` from the secret parameters, and starts the stack.
-pub fn bootstrap_script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> String {
-    let lit = sub.literal;
-    let mut script = Script {
-        out: String::new(),
-        lit,
-    };
-    let mut line = |s: &str| script.line(s);
-    line("#!/bin/bash");
-    line(&format!(
-        "# First boot of {} ({}), generated by futurestack.",
-        stack.project, stack.file
-    ));
-    line("set -euo pipefail");
-    line("export DEBIAN_FRONTEND=noninteractive");
-    line("");
-    line("# Docker Engine and the Compose plugin, from Alibaba Cloud's mirror.");
-    line("if ! command -v docker >/dev/null; then");
-    line("  curl -fsSL https://get.docker.com | sh -s -- --mirror Aliyun");
-    line("fi");
-    line("systemctl enable --now docker");
-    if stack.host.data_disk.is_some() {
-        line("");
-        line("# The data disk holds Docker's volumes.");
-        line("disk=/dev/vdb");
-        line(
-            "if ! blkid \"$disk\" >/dev/null 2>&1; then mkfs.ext4 -q -L futurestack \"$disk\"; fi",
-        );
-        line("if ! grep -q LABEL=futurestack /etc/fstab; then");
-        line("  systemctl stop docker");
-        line("  mkdir -p /var/lib/docker");
-        line("  echo 'LABEL=futurestack /var/lib/docker ext4 defaults,nofail 0 2' >> /etc/fstab");
-        line("  mount /var/lib/docker");
-        line("  systemctl start docker");
-        line("fi");
-    }
-    line("");
-    line(&format!("mkdir -p {STACK_DIR}"));
-    line(&format!("cd {STACK_DIR}"));
-    match &stack.host.bootstrap.bundle_url {
-        Some(url) => {
-            line("# The generated files, as a bundle of golden/<env>/.");
-            line(&format!("curl -fsSL '{url}' | tar -xz"));
-        }
-        None => {
-            line("# The generated files, embedded.");
-            for (i, (path, contents)) in files.iter().enumerate() {
-                let marker = format!("FUTURESTACK_FILE_{i}");
-                if let Some((dir, _)) = path.rsplit_once('/') {
-                    line(&format!("mkdir -p {dir}"));
-                }
-                line(&format!("cat > {path} <<'{marker}'"));
-                for l in contents.lines() {
-                    line(l);
-                }
-                line(&marker);
-            }
-        }
-    }
-    line("");
-    line("# Secrets, from the template's parameters; readable by root only.");
-    line("umask 077");
-    line("cat > .env <<'FUTURESTACK_ENV'");
-    for secret in secrets(stack) {
-        script.raw(&lit(&format!("{}=", secret.env)));
-        script.raw(&(sub.secret)(&secret));
-        script.raw("\n");
-    }
-    for (service, m) in managed(stack) {
-        script.raw(&lit(&format!("{}=", m.endpoint_var)));
-        script.raw(&(sub.endpoint)(service));
-        script.raw("\n");
-    }
-    let mut line = |s: &str| script.line(s);
-    line("FUTURESTACK_ENV");
-    line("");
-    line("docker compose up -d");
-    script.out
-}
-
-struct Script {
-    out: String,
-    lit: fn(&str) -> String,
-}
-
-impl Script {
-    fn line(&mut self, s: &str) {
-        self.out.push_str(&(self.lit)(s));
-        self.out.push('\n');
-    }
-
-    fn raw(&mut self, s: &str) {
-        self.out.push_str(s);
-    }
 }

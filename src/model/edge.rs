@@ -9,12 +9,43 @@ use crate::spec::{ByteSize, Kind, Restart, ServiceClass, Spec};
 /// Where the TLS certificate and key are mounted in the nginx container.
 pub const TLS_CERTIFICATE: &str = "/etc/nginx/tls/tls.crt";
 pub const TLS_KEY: &str = "/etc/nginx/tls/tls.key";
+/// Where the deploy keeps a self-signed certificate, relative to the compose file.
+pub const SELF_SIGNED_CERTIFICATE: &str = "./tls/fullchain.pem";
+pub const SELF_SIGNED_KEY: &str = "./tls/privkey.pem";
+
+/// The host paths of the certificate and key nginx mounts (validation made sure
+/// that `files` names both).
+pub fn tls_files(tls: &crate::spec::Tls) -> (String, String) {
+    match tls.source {
+        crate::spec::TlsSource::Files => (
+            tls.certificate.clone().unwrap_or_default(),
+            tls.key.clone().unwrap_or_default(),
+        ),
+        crate::spec::TlsSource::SelfSigned => {
+            (SELF_SIGNED_CERTIFICATE.into(), SELF_SIGNED_KEY.into())
+        }
+    }
+}
+/// The certificate and key nginx mounts, as the deploy must provide them.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The deploy makes them (self-signed, for the first domain) when missing.
+    pub self_signed: bool,
+    /// Host paths, absolute or relative to the compose file.
+    pub certificate: String,
+    pub key: String,
+    /// Common name of a self-signed certificate.
+    pub domain: String,
+}
+
 /// The internal-only listener for `stub_status`.
 pub const STATUS_PORT: u16 = 8081;
 
 #[derive(Debug, Clone)]
 pub struct Model {
     pub tls: bool,
+    /// The certificate and key on the host, when nginx serves TLS.
+    pub tls_files: Option<TlsFiles>,
     pub redirect_http: bool,
     pub max_body: ByteSize,
     /// Upstreams, sorted by service name.
@@ -222,13 +253,14 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         read_only: true,
     }];
     if let Some(t) = &edge.tls {
+        let (certificate, key) = tls_files(t);
         binds.push(Bind {
-            source: t.certificate.clone(),
+            source: certificate,
             target: TLS_CERTIFICATE.into(),
             read_only: true,
         });
         binds.push(Bind {
-            source: t.key.clone(),
+            source: key,
             target: TLS_KEY.into(),
             read_only: true,
         });
@@ -284,8 +316,18 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
     services.push(nginx);
     services.sort_by(|a, b| a.name.cmp(&b.name));
 
+    let tls_files = edge.tls.as_ref().map(|t| {
+        let (certificate, key) = tls_files(t);
+        TlsFiles {
+            self_signed: t.source == crate::spec::TlsSource::SelfSigned,
+            certificate,
+            key,
+            domain: edge.domains.first().cloned().unwrap_or_default(),
+        }
+    });
     Some(Model {
         tls,
+        tls_files,
         redirect_http: tls && edge.redirect_http,
         max_body: edge.max_body,
         upstreams,

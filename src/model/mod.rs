@@ -7,6 +7,7 @@
 
 mod alerts;
 pub mod cloud;
+pub mod deploy;
 pub mod edge;
 pub mod kinds;
 pub mod monitoring;

@@ -48,15 +48,33 @@ impl Edge {
     }
 }
 
-/// TLS certificate and key, as paths on the host. They are mounted read-only into
-/// the nginx container; their contents never pass through futurestack.
+/// Where nginx's TLS certificate and key come from.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tls {
-    /// Certificate chain (PEM), an absolute path on the host.
-    pub certificate: String,
-    /// Private key (PEM), an absolute path on the host.
-    pub key: String,
+    /// `files`: a certificate and key already on the host (the deploy fails, naming
+    /// them, when either is missing). `self_signed`: the deploy makes a self-signed
+    /// certificate for the first domain (not allowed in production).
+    #[serde(default)]
+    pub source: TlsSource,
+    /// With `source: files`: the certificate chain (PEM), an absolute path on the host.
+    #[serde(default)]
+    pub certificate: Option<String>,
+    /// With `source: files`: the private key (PEM), an absolute path on the host.
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// How the host gets its TLS certificate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsSource {
+    /// Files already on the host (`certificate` and `key`), mounted read-only; their
+    /// contents never pass through futurestack.
+    #[default]
+    Files,
+    /// A self-signed certificate the deploy creates once, for development and staging.
+    SelfSigned,
 }
 
 /// A public route to an app service.

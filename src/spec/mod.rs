@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-pub use edge::{Edge, RateLimit, Route, Tls};
+pub use edge::{Edge, RateLimit, Route, Tls, TlsSource};
 
 pub use monitoring::{
     AlertRule, AlertSeverity, AppMetrics, Grafana, Monitoring, MonitoringMode, Receiver,
@@ -94,6 +94,13 @@ impl Tier {
 pub struct Host {
     /// Cloud provider. Only Alibaba Cloud (`alicloud`) is supported.
     pub provider: Provider,
+    /// `new`: the templates create the host (VPC, vSwitch, security group, ECS
+    /// instance, data disk, elastic IP); the stack must then be self-contained.
+    /// `existing`: the stack is added to a host that already runs (the plan's case);
+    /// its instance and security group are template parameters, and nothing else of
+    /// the host is created.
+    #[serde(default)]
+    pub mode: HostMode,
     /// Name of the machine. Environments whose hosts have the same name run on one
     /// machine, so their published ports must not collide.
     #[serde(default)]
@@ -148,6 +155,17 @@ impl Host {
     }
 }
 
+/// Whether the templates create the host or deploy onto one that already runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HostMode {
+    /// A fresh ECS instance, created by the templates.
+    #[default]
+    New,
+    /// An ECS instance that already runs (with Docker), given to the templates by id.
+    Existing,
+}
+
 /// ECS disk categories.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -179,8 +197,9 @@ impl DiskCategory {
 #[serde(deny_unknown_fields)]
 pub struct Bootstrap {
     /// HTTPS URL (for example a signed OSS URL) of a `.tar.gz` of the environment's
-    /// generated folder. Without it the files are embedded in the instance's user
-    /// data, which ECS limits to 32 KB.
+    /// generated folder. The deploy checks every file it uses against the SHA-256
+    /// the templates carry. Without it the files are embedded in the deploy command,
+    /// which Cloud Assistant limits in size.
     #[serde(default)]
     pub bundle_url: Option<String>,
 }

@@ -33,7 +33,8 @@ struct ServiceView<'a> {
     depends_on: Vec<(&'a str, &'static str)>,
     secrets: &'a [String],
     volumes: Vec<(&'a str, &'a str)>,
-    binds: Vec<String>,
+    /// `(source, target, read_only)`.
+    binds: Vec<(&'a str, &'a str, bool)>,
     healthcheck: Option<HealthView>,
     cpus: String,
     memory: String,
@@ -199,14 +200,7 @@ fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceVi
         binds: s
             .binds
             .iter()
-            .map(|b| {
-                format!(
-                    "{}:{}{}",
-                    b.source,
-                    b.target,
-                    if b.read_only { ":ro" } else { "" }
-                )
-            })
+            .map(|b| (b.source.as_str(), b.target.as_str(), b.read_only))
             .collect(),
         volumes: s
             .volumes

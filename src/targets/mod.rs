@@ -83,27 +83,36 @@ impl Target {
     }
 }
 
-/// ECS refuses user data over 32 KB: fail before rendering a template that could
-/// not be deployed, and say what to do instead.
-fn check_user_data(stack: &Stack, embedded: &[(String, String)]) -> Result<(), Error> {
-    use crate::model::cloud::{self, USER_DATA_LIMIT};
-    // Secrets become parameters at deploy time; count each at 64 characters.
-    let sub = cloud::Substitution {
-        secret: |_| "x".repeat(64),
+/// Cloud Assistant refuses a command over its size limit: fail before rendering a
+/// template that could not be deployed, and say what to do instead.
+fn check_command_size(stack: &Stack, embedded: &[(String, String)]) -> Result<(), Error> {
+    use crate::model::cloud::COMMAND_LIMIT;
+    use crate::model::deploy;
+    // Endpoints of managed services are filled in at deploy time; count each at 96 characters.
+    let sub = deploy::Substitution {
         literal: |s| s.to_owned(),
         endpoint: |_| "x".repeat(96),
+        data_disk: "d-xxxxxxxxxxxxxxxxxxxx",
+        notify: Some("x".repeat(400)),
     };
-    let size = cloud::bootstrap_script(stack, embedded, &sub).len();
-    if size <= USER_DATA_LIMIT {
+    let raw = deploy::script(stack, embedded, &sub).len();
+    let size = raw.div_ceil(3) * 4;
+    // With `EnableParameter`, Cloud Assistant reads every `{{...}}` in the command
+    // as a parameter: an embedded file holding one would not arrive intact.
+    let braces = stack.host.bootstrap.bundle_url.is_none()
+        && embedded.iter().any(|(_, text)| text.contains("{{"));
+    if size <= COMMAND_LIMIT && !braces {
         return Ok(());
     }
-    let diag = crate::error::Diagnostic::error(
-        "FS160",
-        format!("the host's first-boot script would be {size} bytes, over ECS's user data limit of {USER_DATA_LIMIT} bytes"),
-    )
+    let message = if braces {
+        "the generated files hold `{{`, which Cloud Assistant would read as parameters if they were embedded in the deploy command".to_owned()
+    } else {
+        format!("the deploy command would be {size} bytes in Base64, over Cloud Assistant's limit of {COMMAND_LIMIT} bytes")
+    };
+    let diag = crate::error::Diagnostic::error("FS160", message)
     .at_opt(stack.host_origin.clone())
     .with_help(
-        "the generated files are embedded in it: upload the environment's output folder as a .tar.gz (to OSS) and set `host.bootstrap.bundle_url` to its HTTPS URL, so the script downloads it instead",
+        "the generated files are embedded in it: upload the environment's output folder as a .tar.gz (to OSS) and set `host.bootstrap.bundle_url` to its HTTPS URL, so the deploy downloads it instead",
     );
     Err(Error::Invalid {
         diagnostics: vec![diag],
@@ -123,7 +132,7 @@ pub fn render_all(
     for target in Target::ALL {
         if target.provisions_host() && earlier.is_empty() {
             earlier = files.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
-            check_user_data(stack, &earlier)?;
+            check_command_size(stack, &earlier)?;
         }
         // The overview lists every artifact before it, the cloud ones included.
         let all_before: Vec<(String, String)>;

@@ -1,9 +1,62 @@
 //! Rules for the cloud host: instance types that match the host's vCPU and memory,
-//! disk sizes ROS and Terraform accept, and a bootstrap URL that is safe to put in
-//! a shell script.
+//! disk sizes ROS and Terraform accept, a bootstrap URL that is safe to put in
+//! a shell script, and a host mode the stack can really run in (a new host has
+//! nothing the stack does not bring; an existing one takes no creation settings).
 
 use super::Ctx;
 use crate::error::Diagnostic;
+use crate::load::pointer;
+use crate::spec::{HostMode, Kind};
+
+/// FS164: a new host has only what the stack brings, so nothing may depend on a
+/// network or a service that exists on some other host.
+fn new_host_is_self_contained(ctx: &mut Ctx) {
+    for (key, network) in &ctx.spec.networks {
+        if let Some(external) = &network.external {
+            let at = ctx.at(&["networks", key, "external"]);
+            ctx.push(
+                Diagnostic::error("FS164", format!("network `{key}` is the existing Docker network `{external}`, but the templates create a new host, where it does not exist"))
+                    .at_opt(at)
+                    .with_help("remove `external` so that the stack creates the network, or deploy onto the host that has it with `host.mode: existing`"),
+            );
+        }
+    }
+    for (name, service) in &ctx.spec.services {
+        if service.kind == Kind::External {
+            let at = ctx.key(&["services", name]);
+            ctx.push(
+                Diagnostic::error("FS164", format!("`{name}` runs outside the stack, but the templates create a new host, where it does not run"))
+                    .at_opt(at)
+                    .with_help(format!("declare `{name}` as part of the stack (a kind with an image), or deploy onto the host that runs it with `host.mode: existing`")),
+            );
+        }
+    }
+}
+
+/// FS163: an existing host is given by id; the settings that create one have no
+/// effect there, and managed services need the network the templates create.
+fn existing_host_settings(ctx: &mut Ctx) {
+    for field in ["zone", "image", "disk_category", "data_disk", "bandwidth"] {
+        if ctx.spans.key(&pointer(&["host", field])).is_some() {
+            let at = ctx.key(&["host", field]);
+            ctx.push(
+                Diagnostic::error("FS163", format!("`host.{field}` has no effect on an existing host"))
+                    .at_opt(at)
+                    .with_help(format!("remove `{field}` (the instance already exists), or set `host.mode: new` to create one")),
+            );
+        }
+    }
+    for (name, service) in &ctx.spec.services {
+        if service.managed.is_some() {
+            let at = ctx.key(&["services", name, "managed"]);
+            ctx.push(
+                Diagnostic::error("FS163", format!("managed `{name}` needs the VPC the templates create, but the host already exists"))
+                    .at_opt(at)
+                    .with_help("run it as a container (remove `managed`), or set `host.mode: new`"),
+            );
+        }
+    }
+}
 
 /// vCPU-to-memory ratio (GiB per vCPU) of the ECS families futurestack knows.
 fn family_ratio(family: &str) -> Option<u32> {
@@ -55,6 +108,10 @@ pub fn bundle_url_ok(url: &str) -> bool {
 }
 
 pub fn check(ctx: &mut Ctx) {
+    match ctx.spec.host.mode {
+        HostMode::New => new_host_is_self_contained(ctx),
+        HostMode::Existing => existing_host_settings(ctx),
+    }
     let host = &ctx.spec.host;
     let at = ctx.at(&["host", "instance_type"]);
     match instance_shape(&host.instance_type) {

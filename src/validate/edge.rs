@@ -102,16 +102,7 @@ pub fn check(ctx: &mut Ctx) {
         );
     }
     if let Some(tls) = &edge.tls {
-        for (field, path) in [("certificate", &tls.certificate), ("key", &tls.key)] {
-            if !host_path_ok(path) {
-                let at = ctx.at(&["edge", "tls", field]);
-                ctx.push(
-                    Diagnostic::error("FS152", format!("TLS {field} path `{}` is not a plain absolute path", shown(path)))
-                        .at_opt(at)
-                        .with_help("use an absolute path of letters, digits and `._-/`, for example `/etc/ssl/future/fullchain.pem`"),
-                );
-            }
-        }
+        check_tls(ctx, tls);
     }
     if routed.is_empty() {
         let at = ctx.key(&["edge"]);
@@ -233,5 +224,56 @@ mod tests {
             assert!(!domain_ok(bad), "{bad:?}");
         }
         assert!(domain_ok("future.example.com"));
+    }
+}
+
+/// FS152: a TLS source with what it needs, and nothing it would ignore.
+fn check_tls(ctx: &mut Ctx, tls: &crate::spec::Tls) {
+    use crate::spec::TlsSource;
+    let files = [("certificate", &tls.certificate), ("key", &tls.key)];
+    match tls.source {
+        TlsSource::Files => {
+            for (field, path) in files {
+                match path {
+                    Some(path) if !host_path_ok(path) => {
+                        let at = ctx.at(&["edge", "tls", field]);
+                        ctx.push(
+                            Diagnostic::error("FS152", format!("TLS {field} path `{}` is not a plain absolute path", shown(path)))
+                                .at_opt(at)
+                                .with_help("use an absolute path of letters, digits and `._-/`, for example `/etc/ssl/future/fullchain.pem`"),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        let at = ctx.key(&["edge", "tls"]);
+                        ctx.push(
+                            Diagnostic::error("FS152", format!("`edge.tls` takes its certificate from files on the host, but names no `{field}`"))
+                                .at_opt(at)
+                                .with_help(format!("add `{field}:` with the absolute path of the PEM file on the host, or set `source: self_signed` outside production")),
+                        );
+                    }
+                }
+            }
+        }
+        TlsSource::SelfSigned => {
+            if ctx.spec.tier == Tier::Production {
+                let at = ctx.at(&["edge", "tls", "source"]);
+                ctx.push(
+                    Diagnostic::error("FS152", "a self-signed certificate in production")
+                        .at_opt(at)
+                        .with_help("browsers refuse it: use `source: files` with a certificate from a CA"),
+                );
+            }
+            for (field, path) in files {
+                if path.is_some() {
+                    let at = ctx.key(&["edge", "tls", field]);
+                    ctx.push(
+                        Diagnostic::error("FS152", format!("`edge.tls.{field}` has no effect with `source: self_signed`"))
+                            .at_opt(at)
+                            .with_help(format!("remove `{field}`, or set `source: files` to use the files on the host")),
+                    );
+                }
+            }
+        }
     }
 }

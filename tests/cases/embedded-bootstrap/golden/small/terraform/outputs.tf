@@ -10,6 +10,11 @@ output "instance_id" {
   value       = alicloud_instance.main.id
 }
 
+output "deploy_invocation" {
+  description = "Cloud Assistant invocation of the deploy (its output is in the ECS console)."
+  value       = alicloud_ecs_invocation.deploy.id
+}
+
 output "urls" {
   description = "Public URLs of the stack."
   value       = ["http://small.example.com/"]

@@ -49,7 +49,7 @@ variable "small_redis_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.small_redis_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.small_redis_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }

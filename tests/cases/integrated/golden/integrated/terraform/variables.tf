@@ -6,40 +6,18 @@ variable "region" {
   default     = "cn-hangzhou"
 }
 
-variable "zone_id" {
-  description = "Zone of the instance and its vSwitch."
+variable "instance_id" {
+  description = "The ECS instance that runs the stack (it already runs Docker)."
   type        = string
 }
 
-variable "instance_type" {
-  description = "ECS instance type; the spec's host section sizes the stack for it."
+variable "security_group_id" {
+  description = "Security group of that instance; the stack's ingress rules are added to it."
   type        = string
-  default     = "ecs.c7.2xlarge"
 }
 
-variable "image_id" {
-  description = "Image of the instance."
-  type        = string
-  default     = "ubuntu_22_04_x64_20G_alibase_20240926.vhd"
-}
-
-variable "system_disk_size" {
-  description = "System disk size in GiB."
-  type        = number
-  default     = 100
-}
-
-variable "admin_cidr" {
-  description = "Network allowed to reach SSH, for example 203.0.113.0/24."
-  type        = string
-  validation {
-    condition     = can(cidrhost(var.admin_cidr, 0))
-    error_message = "admin_cidr must be a CIDR block such as 203.0.113.0/24."
-  }
-}
-
-variable "key_pair_name" {
-  description = "Key pair for SSH."
+variable "ram_role_name" {
+  description = "RAM role attached to that instance; it is granted read access to the stack's OOS encrypted parameters."
   type        = string
 }
 
@@ -48,8 +26,8 @@ variable "future_elastic_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_elastic_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_elastic_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
 
@@ -58,8 +36,8 @@ variable "future_mysql_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_mysql_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_mysql_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
 
@@ -68,8 +46,8 @@ variable "future_mysql_root_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_mysql_root_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_mysql_root_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
 
@@ -78,8 +56,8 @@ variable "future_neo4j_auth" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_neo4j_auth))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_neo4j_auth))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
 
@@ -88,8 +66,8 @@ variable "future_postgres_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_postgres_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_postgres_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
 
@@ -98,7 +76,7 @@ variable "future_redis_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_redis_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_redis_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }

@@ -18,6 +18,51 @@ resource "alicloud_security_group" "main" {
   vpc_id              = alicloud_vpc.main.id
 }
 
+resource "alicloud_ram_role" "deploy" {
+  role_name                   = "futurestack-future-managed-deploy"
+  assume_role_policy_document = "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"Service\":[\"ecs.aliyuncs.com\"]}}]}"
+  description                 = "Role of the host: Cloud Assistant reads the stack's secrets with it."
+}
+
+resource "alicloud_instance" "main" {
+  instance_name              = "future-managed"
+  host_name                  = "future-managed"
+  instance_type              = var.instance_type
+  image_id                   = var.image_id
+  availability_zone          = var.zone_id
+  vswitch_id                 = alicloud_vswitch.main.id
+  security_groups            = [alicloud_security_group.main.id]
+  key_name                   = var.key_pair_name
+  role_name                  = alicloud_ram_role.deploy.name
+  system_disk_category       = "cloud_essd"
+  system_disk_size           = var.system_disk_size
+  internet_max_bandwidth_out = 0
+}
+
+resource "alicloud_ecs_disk" "data" {
+  disk_name = "future-managed-data"
+  category  = "cloud_essd"
+  size      = var.data_disk_size
+  zone_id   = var.zone_id
+}
+
+resource "alicloud_ecs_disk_attachment" "data" {
+  disk_id     = alicloud_ecs_disk.data.id
+  instance_id = alicloud_instance.main.id
+}
+
+resource "alicloud_eip_address" "main" {
+  address_name         = "future-managed"
+  bandwidth            = "10"
+  internet_charge_type = "PayByTraffic"
+  payment_type         = "PayAsYouGo"
+}
+
+resource "alicloud_eip_association" "main" {
+  allocation_id = alicloud_eip_address.main.id
+  instance_id   = alicloud_instance.main.id
+}
+
 resource "alicloud_security_group_rule" "ingress_22" {
   type              = "ingress"
   ip_protocol       = "tcp"
@@ -52,32 +97,6 @@ resource "alicloud_security_group_rule" "ingress_443" {
   security_group_id = alicloud_security_group.main.id
   cidr_ip           = "0.0.0.0/0"
   description       = "nginx (https) from anywhere"
-}
-
-resource "alicloud_instance" "main" {
-  instance_name              = "future-managed"
-  host_name                  = "future-managed"
-  instance_type              = var.instance_type
-  image_id                   = var.image_id
-  availability_zone          = var.zone_id
-  vswitch_id                 = alicloud_vswitch.main.id
-  security_groups            = [alicloud_security_group.main.id]
-  key_name                   = var.key_pair_name
-  system_disk_category       = "cloud_essd"
-  system_disk_size           = var.system_disk_size
-  internet_max_bandwidth_out = 0
-  user_data = base64encode(templatefile("${path.module}/bootstrap.sh.tftpl", {
-    future_elastic_password  = var.future_elastic_password
-    future_mysql_password    = var.future_mysql_password
-    future_postgres_password = var.future_postgres_password
-    future_redis_password    = var.future_redis_password
-  }))
-
-  data_disks {
-    name     = "future-managed-data"
-    category = "cloud_essd"
-    size     = var.data_disk_size
-  }
 }
 
 resource "alicloud_elasticsearch_instance" "elasticsearch" {
@@ -141,14 +160,62 @@ resource "alicloud_kvstore_instance" "redis" {
   password         = var.future_redis_password
 }
 
-resource "alicloud_eip_address" "main" {
-  address_name         = "future-managed"
-  bandwidth            = "10"
-  internet_charge_type = "PayByTraffic"
-  payment_type         = "PayAsYouGo"
+resource "alicloud_ram_policy" "deploy" {
+  policy_name     = "futurestack-future-managed-deploy"
+  policy_document = "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-managed-*\"]},{\"Effect\":\"Allow\",\"Action\":[\"kms:GetSecretValue\"],\"Resource\":[\"*\"]}]}"
+  description     = "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host."
 }
 
-resource "alicloud_eip_association" "main" {
-  allocation_id = alicloud_eip_address.main.id
-  instance_id   = alicloud_instance.main.id
+resource "alicloud_ram_role_policy_attachment" "deploy" {
+  policy_name = alicloud_ram_policy.deploy.policy_name
+  policy_type = "Custom"
+  role_name   = alicloud_ram_role.deploy.name
+}
+
+resource "alicloud_oos_secret_parameter" "future_elastic_password" {
+  secret_parameter_name = "futurestack-future-managed-FUTURE_ELASTIC_PASSWORD"
+  description           = "Value of secret `elastic-password`."
+  value                 = var.future_elastic_password
+}
+
+resource "alicloud_oos_secret_parameter" "future_mysql_password" {
+  secret_parameter_name = "futurestack-future-managed-FUTURE_MYSQL_PASSWORD"
+  description           = "Password of the RDS account `future_user`."
+  value                 = var.future_mysql_password
+}
+
+resource "alicloud_oos_secret_parameter" "future_postgres_password" {
+  secret_parameter_name = "futurestack-future-managed-FUTURE_POSTGRES_PASSWORD"
+  description           = "Value of secret `postgres-password`."
+  value                 = var.future_postgres_password
+}
+
+resource "alicloud_oos_secret_parameter" "future_redis_password" {
+  secret_parameter_name = "futurestack-future-managed-FUTURE_REDIS_PASSWORD"
+  description           = "Value of secret `redis-password`."
+  value                 = var.future_redis_password
+}
+
+resource "alicloud_ecs_command" "deploy" {
+  name        = "future-managed-deploy"
+  description = "Deploys the stack; generated by futurestack."
+  type        = "RunShellScript"
+  command_content = base64encode(templatefile("${path.module}/deploy.sh.tftpl", {
+    data_disk_id           = alicloud_ecs_disk.data.id
+    elasticsearch_endpoint = alicloud_elasticsearch_instance.elasticsearch.domain
+    mysql_endpoint         = alicloud_db_instance.mysql.connection_string
+    redis_endpoint         = alicloud_kvstore_instance.redis.connection_domain
+  }))
+  enable_parameter = true
+  timeout          = 3600
+}
+
+resource "alicloud_ecs_invocation" "deploy" {
+  command_id  = alicloud_ecs_command.deploy.id
+  instance_id = [alicloud_instance.main.id]
+  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_ecs_disk_attachment.data, alicloud_eip_association.main]
+
+  lifecycle {
+    replace_triggered_by = [alicloud_ecs_command.deploy]
+  }
 }

@@ -55,8 +55,8 @@ variable "future_elastic_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_elastic_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_elastic_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
 
@@ -65,8 +65,8 @@ variable "future_mysql_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_mysql_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_mysql_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
 
@@ -75,8 +75,8 @@ variable "future_postgres_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_postgres_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_postgres_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
 
@@ -85,7 +85,7 @@ variable "future_redis_password" {
   type        = string
   sensitive   = true
   validation {
-    condition     = can(regex("^[^'\\s]{8,}$", var.future_redis_password))
-    error_message = "At least 8 characters, without quotes or whitespace."
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_redis_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
