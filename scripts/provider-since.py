@@ -234,7 +234,10 @@ def parse_paren(inside, arg, where):
         for w in words:
             if w in FLAG_WORDS:
                 arg.flags.add(w)
-        if "deprecat" in low:
+        if re.match(r"^forces?\s*new(\s+resource)?$", low):
+            arg.flags.add("ForceNew")
+            continue
+        if "deprecat" in low or "depreac" in low:
             arg.deprecated = v or arg.deprecated or "yes"
         elif "removed" in low:
             arg.removed = v or arg.removed or "yes"
@@ -405,10 +408,13 @@ def parse_doc(text, resource):
             a.note(k, v)
         # "* `x` - ... See [`x`](#x) below." -> the "### `x`" section holds the
         # fields of the block at a.path (which may itself be nested)
+        # (also "See [`block-config`](#block-config)" under a differently named
+        # argument: the heading text is then mapped to that argument)
         for sm in SEE_RE.finditer(txt):
-            child = sm.group(1).replace("-", ".")
-            if child == names[0]:
-                see_block.setdefault(child, a.path)
+            target = sm.group(1)
+            last = re.split(r"[-.]", target)[-1]
+            if last == names[0] or (target not in see_block and target not in args):
+                see_block.setdefault(target, a.path)
 
     for i, ln in enumerate(lines):
         h2 = H2_RE.match(ln)
@@ -430,11 +436,12 @@ def parse_doc(text, resource):
             if name is None:
                 block, block_ok = None, False
                 continue
-            path = see_block.get(name, name) if "." not in name else name
+            raw = name.replace(".", "-")
+            path = see_block.get(raw) or see_block.get(name) or name
             if not in_args:
                 # nested blocks placed after the Argument Reference: keep only
                 # blocks that are documented (or referenced) arguments
-                block_ok = path in args or name in see_block
+                block_ok = path in args or raw in see_block or name in see_block
             else:
                 block_ok = True
             block = path
@@ -446,7 +453,8 @@ def parse_doc(text, resource):
             name, rest = m.group(1).strip(), m.group(2)
             sep = re.match(r"^\s*[-:\u2013]\s*", rest)
             body = rest[sep.end():] if sep else rest
-            if not NAME_RE.match(name) or not (sep or body.startswith("(")):
+            if not NAME_RE.match(name) or not (body.startswith("(") or (
+                    sep and ":" not in sep.group(0))):
                 continue
             finish(cur)
             path = (block + "." + name) if block else name
@@ -662,7 +670,15 @@ class GoSchema:
         return None
 
     def schema(self, resource):
-        m = re.search(r'"%s"\s*:\s*([A-Za-z0-9_]+)\(\)' % re.escape(resource), self.provider)
+        # only the ResourcesMap (the DataSourcesMap reuses many names)
+        rm = re.search(r"\bResourcesMap\s*:\s*map\[string\]\*schema\.Resource\s*\{", self.provider)
+        region = self.provider
+        if rm:
+            pm = mask_go(self.provider)
+            region = self.provider[rm.end() - 1: match_brace(pm, rm.end() - 1) + 1]
+        else:
+            warn("schema: ResourcesMap not found in provider.go")
+        m = re.search(r'"%s"\s*:\s*([A-Za-z0-9_]+)\(\)' % re.escape(resource), region)
         if not m:
             warn("schema: %s not registered in provider.go" % resource)
             return None

@@ -60,7 +60,7 @@ fn every_shipped_environment_has_both_cloud_templates() {
             "variables.tf",
             "main.tf",
             "outputs.tf",
-            "bootstrap.sh.tftpl",
+            "deploy.sh.tftpl",
         ] {
             assert!(dir.join("terraform").join(file).is_file(), "{env}/{file}");
         }
@@ -83,7 +83,7 @@ fn ros_templates_match_the_ros_resource_specs() {
 #[test]
 fn the_ros_check_would_catch_mistakes() {
     let Some(spec) = ros_spec() else { return };
-    let template = yaml(&repo().join("golden/prod/ros/template.yaml"));
+    let template = yaml(&repo().join("tests/cases/fresh-host/golden/fresh/ros/template.yaml"));
     let mutations: Vec<(&str, Box<dyn Fn(&mut J)>)> = vec![
         (
             "misspelled property",
@@ -173,63 +173,86 @@ fn ros_and_terraform_agree() {
         let params = &ros["Parameters"];
         let res = &ros["Resources"];
         let shown = dir.display();
-        assert_eq!(
-            params["InstanceType"]["Default"].as_str(),
-            tf_attr(&tf, "variable \"instance_type\"", "default").as_deref(),
-            "{shown}: instance type"
-        );
-        assert_eq!(
-            params["ImageId"]["Default"].as_str(),
-            tf_attr(&tf, "variable \"image_id\"", "default").as_deref(),
-            "{shown}: image"
-        );
-        assert_eq!(
-            params["SystemDiskSize"]["Default"]
-                .as_u64()
-                .map(|n| n.to_string()),
-            tf_attr(&tf, "variable \"system_disk_size\"", "default"),
-            "{shown}: system disk size"
-        );
-        assert_eq!(
-            params["DataDiskSize"]["Default"]
-                .as_u64()
-                .map(|n| n.to_string()),
-            tf_attr(&tf, "variable \"data_disk_size\"", "default"),
-            "{shown}: data disk size"
-        );
-        let instance = &res["Instance"]["Properties"];
-        assert_eq!(
-            instance["SystemDiskCategory"].as_str(),
-            tf_attr(
-                &tf,
-                "resource \"alicloud_instance\"",
-                "system_disk_category"
-            )
-            .as_deref(),
-            "{shown}: disk category"
-        );
-        assert_eq!(
-            res["Eip"]["Properties"]["Bandwidth"]
-                .as_u64()
-                .map(|n| n.to_string()),
-            tf_attr(&tf, "resource \"alicloud_eip_address\"", "bandwidth"),
-            "{shown}: bandwidth"
-        );
-
+        let existing = params.get("InstanceId").is_some();
+        if existing {
+            for v in ["instance_id", "security_group_id", "ram_role_name"] {
+                assert!(
+                    tf.contains(&format!("variable \"{v}\"")),
+                    "{shown}: an existing host's {v}"
+                );
+            }
+            assert!(params.get("SecurityGroupId").is_some() && params.get("RamRoleName").is_some());
+            for created in ["alicloud_instance", "alicloud_vpc", "alicloud_ecs_disk\""] {
+                assert!(!tf.contains(&format!("resource \"{created}")), "{shown}: {created}");
+            }
+            assert!(res.get("Instance").is_none() && res.get("Vpc").is_none());
+        } else {
+            assert_eq!(
+                params["InstanceType"]["Default"].as_str(),
+                tf_attr(&tf, "variable \"instance_type\"", "default").as_deref(),
+                "{shown}: instance type"
+            );
+            assert_eq!(
+                params["ImageId"]["Default"].as_str(),
+                tf_attr(&tf, "variable \"image_id\"", "default").as_deref(),
+                "{shown}: image"
+            );
+            assert_eq!(
+                params["SystemDiskSize"]["Default"]
+                    .as_u64()
+                    .map(|n| n.to_string()),
+                tf_attr(&tf, "variable \"system_disk_size\"", "default"),
+                "{shown}: system disk size"
+            );
+            assert_eq!(
+                params["DataDiskSize"]["Default"]
+                    .as_u64()
+                    .map(|n| n.to_string()),
+                tf_attr(&tf, "variable \"data_disk_size\"", "default"),
+                "{shown}: data disk size"
+            );
+            let instance = &res["Instance"]["Properties"];
+            assert_eq!(
+                instance["SystemDiskCategory"].as_str(),
+                tf_attr(
+                    &tf,
+                    "resource \"alicloud_instance\"",
+                    "system_disk_category"
+                )
+                .as_deref(),
+                "{shown}: disk category"
+            );
+            assert_eq!(
+                res["Eip"]["Properties"]["Bandwidth"]
+                    .as_u64()
+                    .map(|n| n.to_string()),
+                tf_attr(&tf, "resource \"alicloud_eip_address\"", "bandwidth"),
+                "{shown}: bandwidth"
+            );
+        }
         // Open ports and their sources.
-        let mut ros_rules: Vec<(String, String)> =
+        let ros_rule = |r: &J| {
+            let source = match &r["SourceCidrIp"] {
+                J::String(s) => s.clone(),
+                other => format!("ref:{}", other["Ref"].as_str().unwrap_or_default()),
+            };
+            (r["PortRange"].as_str().unwrap().to_owned(), source)
+        };
+        let mut ros_rules: Vec<(String, String)> = if existing {
+            res.as_object()
+                .unwrap()
+                .values()
+                .filter(|r| r["Type"] == "ALIYUN::ECS::SecurityGroupIngress")
+                .map(|r| ros_rule(&r["Properties"]))
+                .collect()
+        } else {
             res["SecurityGroup"]["Properties"]["SecurityGroupIngress"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|r| {
-                    let source = match &r["SourceCidrIp"] {
-                        J::String(s) => s.clone(),
-                        other => format!("ref:{}", other["Ref"].as_str().unwrap_or_default()),
-                    };
-                    (r["PortRange"].as_str().unwrap().to_owned(), source)
-                })
-                .collect();
+                .map(ros_rule)
+                .collect()
+        };
         let mut tf_rules: Vec<(String, String)> = tf
             .match_indices("resource \"alicloud_security_group_rule\"")
             .map(|(i, _)| {
@@ -248,11 +271,13 @@ fn ros_and_terraform_agree() {
         ros_rules.sort();
         tf_rules.sort();
         assert_eq!(ros_rules, tf_rules, "{shown}: security group rules differ");
-        assert!(
+        // A new host gets SSH from the admin CIDR; an existing one has its own.
+        assert_eq!(
             ros_rules
                 .iter()
                 .any(|(p, s)| p == "22/22" && s == "ref:AdminCidr"),
-            "{shown}: SSH must come from the admin CIDR"
+            !existing,
+            "{shown}: SSH must come from the admin CIDR on a new host"
         );
         for (port, source) in &ros_rules {
             assert!(
@@ -313,6 +338,32 @@ fn ros_and_terraform_agree() {
         ros_managed.sort();
         tf_managed.sort();
         assert_eq!(ros_managed, tf_managed, "{shown}: managed services differ");
+
+        // The same deploy: the same files with the same SHA-256 sums, the same
+        // OOS secret parameters read into `.env`.
+        let deploy = res
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|r| r["Type"] == "ALIYUN::ECS::RunCommand")
+            .expect("a deploy command");
+        let ros_script = deploy["Properties"]["CommandContent"]["Fn::Sub"]
+            .as_str()
+            .unwrap();
+        let tf_script =
+            std::fs::read_to_string(dir.join("terraform/deploy.sh.tftpl")).unwrap();
+        let facts = |script: &str| -> Vec<String> {
+            script
+                .lines()
+                .filter(|l| {
+                    l.contains("{{oos-secret:")
+                        || (l.len() > 66 && l[..64].bytes().all(|b| b.is_ascii_hexdigit()))
+                })
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(facts(ros_script), facts(&tf_script), "{shown}: deploys differ");
+        assert!(!facts(&tf_script).is_empty(), "{shown}: no files deployed");
         assert!(!ros_secrets.is_empty(), "{shown}: no secrets");
     }
 }
@@ -415,7 +466,7 @@ fn terraform_is_formatted_as_terraform_fmt_writes_it() {
     );
     // And it notices a misaligned `=`.
     let tmp = tempfile::tempdir().unwrap();
-    support::copy_dir(&repo().join("golden/prod/terraform"), tmp.path());
+    support::copy_dir(&repo().join("tests/cases/fresh-host/golden/fresh/terraform"), tmp.path());
     let main = tmp.path().join("main.tf");
     let text = std::fs::read_to_string(&main).unwrap();
     std::fs::write(&main, text.replacen("vpc_name   =", "vpc_name =", 1)).unwrap();
@@ -431,8 +482,10 @@ fn checkov_finds_no_failed_check() {
         let Some((ok, out)) = checkov(&dir) else {
             return;
         };
+        // Checkov prints nothing at all when none of its checks applies (an
+        // existing host's folder has only rules, OOS parameters and the deploy).
         assert!(
-            ok && out.contains("Failed checks: 0"),
+            ok && (out.contains("Failed checks: 0") || out.trim().is_empty()),
             "{}: {out}",
             dir.display()
         );
@@ -441,7 +494,7 @@ fn checkov_finds_no_failed_check() {
 
 #[test]
 fn the_terraform_checks_would_catch_mistakes() {
-    let source = repo().join("golden/prod/terraform");
+    let source = repo().join("tests/cases/fresh-host/golden/fresh/terraform");
     let tmp = tempfile::tempdir().unwrap();
     support::copy_dir(&source, tmp.path());
     let main = tmp.path().join("main.tf");

@@ -74,7 +74,12 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
             s.raw("notify() { ");
             s.raw(notify);
             s.raw(&(sub.literal)(" -d \"{\\\"status\\\": \\\"$1\\\", \\\"id\\\": \\\"deploy\\\", \\\"reason\\\": \\\"$2\\\"}\" >/dev/null || true; }\n"));
-            s.line("trap 'rc=$?; rm -rf \"$work\"; if [ \"$rc\" -eq 0 ]; then notify SUCCESS deployed; else notify FAILURE \"deploy exited with $rc\"; fi' EXIT");
+            s.line("on_exit() {");
+            s.line("  local rc=$?");
+            s.line("  rm -rf \"$work\"");
+            s.line("  if [ \"$rc\" -eq 0 ]; then notify SUCCESS deployed; else notify FAILURE \"deploy exited with $rc\"; fi");
+            s.line("}");
+            s.line("trap on_exit EXIT");
         }
         None => s.line("trap 'rm -rf \"$work\"' EXIT"),
     }
@@ -174,7 +179,7 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
             ));
             s.line("  mkdir -p tls");
             s.line(&format!(
-                "  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj '/CN={0}' -addext 'subjectAltName=DNS:{0}' -keyout {1} -out {2} 2>/dev/null",
+                "  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj '/CN={0}' -addext 'subjectAltName=DNS:{0}' -keyout {1} -out {2}",
                 tls.domain, tls.key, tls.certificate
             ));
             s.line("fi");
@@ -184,7 +189,9 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
                 "for f in '{}' '{}'; do",
                 tls.certificate, tls.key
             ));
-            s.line("  [ -f \"$f\" ] && [ -s \"$f\" ] || fail \"TLS file $f is missing or empty: put the certificate and key there, then run the deploy again\"");
+            s.line("  if [ ! -f \"$f\" ] || [ ! -s \"$f\" ]; then");
+            s.line("    fail \"TLS file $f is missing or empty: put the certificate and key there, then run the deploy again\"");
+            s.line("  fi");
             s.line("done");
         }
     }
