@@ -6,7 +6,7 @@ terraform {
   required_providers {
     alicloud = {
       source  = "aliyun/alicloud"
-      version = "1.263.0"
+      version = "1.289.0"
     }
   }
 }

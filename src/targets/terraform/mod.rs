@@ -17,11 +17,13 @@ mod managed;
 
 use super::hcl::{Block, list, raw, render as hcl, string};
 
-/// The alicloud provider version the configuration is written for. Every
-/// resource and argument the target writes exists in it: `data/alicloud-provider.tsv`
-/// records each one's "Available since" from the provider's documentation, and
-/// `tests/provider_versions.rs` checks the generated files against it.
-pub const PROVIDER_VERSION: &str = "1.263.0";
+/// The alicloud provider version the configuration is written for: the newest
+/// release in the provider's CHANGELOG (1.289.0, 2026-08-17, at commit
+/// 81c43b6727a0 of aliyun/terraform-provider-alicloud). It must be at least the
+/// "Available since" of every argument written: `alicloud_security_group`'s
+/// `security_group_name` needs 1.239.0, `alicloud_ram_role`'s `role_name` and
+/// `assume_role_policy_document` 1.252.0 (website/docs/r/*.html.markdown).
+pub const PROVIDER_VERSION: &str = "1.289.0";
 
 /// `templatefile` reads `${...}` and `%{...}`; literal ones are doubled.
 fn tf_literal(s: &str) -> String {
