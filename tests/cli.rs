@@ -49,7 +49,9 @@ fn port_change_is_drift_until_generate() {
     // of the bundle change, so the deploy runs again).
     for file in ["STACK.md", "ros/template.yaml", "terraform/deploy.sh.tftpl"] {
         assert!(
-            check.stdout.contains(&format!("changed: golden/prod/{file}\n")),
+            check
+                .stdout
+                .contains(&format!("changed: golden/prod/{file}\n")),
             "{file}: {}",
             check.stdout
         );

@@ -183,7 +183,10 @@ fn ros_and_terraform_agree() {
             }
             assert!(params.get("SecurityGroupId").is_some() && params.get("RamRoleName").is_some());
             for created in ["alicloud_instance", "alicloud_vpc", "alicloud_ecs_disk\""] {
-                assert!(!tf.contains(&format!("resource \"{created}")), "{shown}: {created}");
+                assert!(
+                    !tf.contains(&format!("resource \"{created}")),
+                    "{shown}: {created}"
+                );
             }
             assert!(res.get("Instance").is_none() && res.get("Vpc").is_none());
         } else {
@@ -350,8 +353,7 @@ fn ros_and_terraform_agree() {
         let ros_script = deploy["Properties"]["CommandContent"]["Fn::Sub"]
             .as_str()
             .unwrap();
-        let tf_script =
-            std::fs::read_to_string(dir.join("terraform/deploy.sh.tftpl")).unwrap();
+        let tf_script = std::fs::read_to_string(dir.join("terraform/deploy.sh.tftpl")).unwrap();
         let facts = |script: &str| -> Vec<String> {
             script
                 .lines()
@@ -362,7 +364,11 @@ fn ros_and_terraform_agree() {
                 .map(str::to_owned)
                 .collect()
         };
-        assert_eq!(facts(ros_script), facts(&tf_script), "{shown}: deploys differ");
+        assert_eq!(
+            facts(ros_script),
+            facts(&tf_script),
+            "{shown}: deploys differ"
+        );
         assert!(!facts(&tf_script).is_empty(), "{shown}: no files deployed");
         assert!(!ros_secrets.is_empty(), "{shown}: no secrets");
     }
@@ -466,7 +472,10 @@ fn terraform_is_formatted_as_terraform_fmt_writes_it() {
     );
     // And it notices a misaligned `=`.
     let tmp = tempfile::tempdir().unwrap();
-    support::copy_dir(&repo().join("tests/cases/fresh-host/golden/fresh/terraform"), tmp.path());
+    support::copy_dir(
+        &repo().join("tests/cases/fresh-host/golden/fresh/terraform"),
+        tmp.path(),
+    );
     let main = tmp.path().join("main.tf");
     let text = std::fs::read_to_string(&main).unwrap();
     std::fs::write(&main, text.replacen("vpc_name   =", "vpc_name =", 1)).unwrap();

@@ -81,7 +81,11 @@ fn template_vars(main_tf: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn render_tf(tools: &Tools, template: &Path, vars: &BTreeMap<String, String>) -> Result<String, String> {
+fn render_tf(
+    tools: &Tools,
+    template: &Path,
+    vars: &BTreeMap<String, String>,
+) -> Result<String, String> {
     let tmp = tempfile::tempdir().unwrap();
     let vars_file = tmp.path().join("vars.json");
     fs::write(&vars_file, serde_json::to_string(vars).unwrap()).unwrap();
@@ -221,7 +225,13 @@ impl Run {
     }
 }
 
-fn sandbox(tools: &Tools, script: &str, bundle_file: &Path, runs: u32, env: &[(&str, &str)]) -> Run {
+fn sandbox(
+    tools: &Tools,
+    script: &str,
+    bundle_file: &Path,
+    runs: u32,
+    env: &[(&str, &str)],
+) -> Run {
     let state = tempfile::tempdir().unwrap();
     let script_file = state.path().join("deploy.sh");
     fs::write(&script_file, script).unwrap();
@@ -260,11 +270,21 @@ fn host_state(run: &Run, i: u32) -> Vec<(PathBuf, Vec<u8>, u32)> {
             out.push((Path::new(sub).join(relative), bytes, mode));
         }
     }
-    out.push(("fstab".into(), fs::read(base.join("fstab")).unwrap_or_default(), 0));
+    out.push((
+        "fstab".into(),
+        fs::read(base.join("fstab")).unwrap_or_default(),
+        0,
+    ));
     out
 }
 
-fn check_deploy(tools: &Tools, dir: &Path, script: &str, secrets: &BTreeMap<String, String>, what: &str) {
+fn check_deploy(
+    tools: &Tools,
+    dir: &Path,
+    script: &str,
+    secrets: &BTreeMap<String, String>,
+    what: &str,
+) {
     let shown = format!("{} ({what})", dir.display());
     let (ok, out) = shellcheck(tools, script);
     assert!(ok, "{shown}: shellcheck:\n{out}");
@@ -273,7 +293,13 @@ fn check_deploy(tools: &Tools, dir: &Path, script: &str, secrets: &BTreeMap<Stri
     let bundle_file = bundle(dir, tmp.path());
     let project = dir.file_name().unwrap().to_str().unwrap();
     let run = sandbox(tools, script, &bundle_file, 2, &[]);
-    assert_eq!(run.rc(1), 0, "{shown}: deploy failed:\n{}\n{}", run.read("out.1"), run.read("compose.err"));
+    assert_eq!(
+        run.rc(1),
+        0,
+        "{shown}: deploy failed:\n{}\n{}",
+        run.read("out.1"),
+        run.read("compose.err")
+    );
     let first = host_state(&run, 1);
 
     // Every `.env` value arrives in Compose byte for byte.
@@ -291,29 +317,44 @@ fn check_deploy(tools: &Tools, dir: &Path, script: &str, secrets: &BTreeMap<Stri
         .unwrap_or_else(|| panic!("{shown}: no .env written"));
     assert_eq!(stack_dir.2 & 0o777, 0o600, "{shown}: .env mode");
     assert!(
-        first.iter().any(|(p, _, _)| p.ends_with("docker-compose.yml")),
+        first
+            .iter()
+            .any(|(p, _, _)| p.ends_with("docker-compose.yml")),
         "{shown}: no compose file on the host ({project})"
     );
     let log = run.log_of_run(1);
     assert!(log.contains("docker compose up --detach"), "{shown}: {log}");
     if script.contains("disk_id=") {
-        assert!(log.contains("mkfs.ext4 -q -L futurestack"), "{shown}: {log}");
+        assert!(
+            log.contains("mkfs.ext4 -q -L futurestack"),
+            "{shown}: {log}"
+        );
         let fstab = run.read("fstab");
         assert_eq!(fstab.lines().count(), 1, "{shown}: {fstab}");
         assert!(fstab.contains("/var/lib/docker ext4 defaults,nofail 0 2"));
         assert!(
-            first.iter().any(|(p, b, _)| p.ends_with("futurestack-data-disk.conf")
-                && String::from_utf8_lossy(b).contains("RequiresMountsFor=/var/lib/docker")),
+            first
+                .iter()
+                .any(|(p, b, _)| p.ends_with("futurestack-data-disk.conf")
+                    && String::from_utf8_lossy(b).contains("RequiresMountsFor=/var/lib/docker")),
             "{shown}: Docker must wait for the data disk"
         );
     }
     if script.contains("notify-stub") {
-        assert!(log.contains("notify-stub -d {\"status\": \"SUCCESS\""), "{shown}: {log}");
+        assert!(
+            log.contains("notify-stub -d {\"status\": \"SUCCESS\""),
+            "{shown}: {log}"
+        );
     }
 
     // A second run changes nothing: no new file system, the same files and modes.
     let run2 = &run;
-    assert_eq!(run2.rc(2), 0, "{shown}: second run failed:\n{}", run2.read("out.2"));
+    assert_eq!(
+        run2.rc(2),
+        0,
+        "{shown}: second run failed:\n{}",
+        run2.read("out.2")
+    );
     let second = host_state(run2, 2);
     let changed: Vec<_> = second
         .iter()
@@ -324,7 +365,10 @@ fn check_deploy(tools: &Tools, dir: &Path, script: &str, secrets: &BTreeMap<Stri
         changed.is_empty() && second.len() == first.len(),
         "{shown}: a second run changed the host: {changed:?}"
     );
-    assert!(!run2.log_of_run(2).contains("mkfs"), "{shown}: formatted twice");
+    assert!(
+        !run2.log_of_run(2).contains("mkfs"),
+        "{shown}: formatted twice"
+    );
 }
 
 /// Golden environment folders that deploy with the cloud targets.
@@ -342,8 +386,12 @@ fn terraform_deploy_scripts_run_and_are_idempotent() {
     let Some(tools) = tools() else { return };
     for dir in deploy_dirs() {
         let main = fs::read_to_string(dir.join("terraform/main.tf")).unwrap();
-        let rendered = render_tf(&tools, &dir.join("terraform/deploy.sh.tftpl"), &template_vars(&main))
-            .unwrap_or_else(|e| panic!("{}: templatefile: {e}", dir.display()));
+        let rendered = render_tf(
+            &tools,
+            &dir.join("terraform/deploy.sh.tftpl"),
+            &template_vars(&main),
+        )
+        .unwrap_or_else(|e| panic!("{}: templatefile: {e}", dir.display()));
         let (script, secrets) = with_secrets(&rendered);
         check_deploy(&tools, &dir, &script, &secrets, "terraform");
     }
@@ -376,7 +424,10 @@ fn templatefile_fails_when_main_tf_omits_a_variable() {
 #[test]
 fn shellcheck_rejects_a_broken_script() {
     let Some(tools) = tools() else { return };
-    let (ok, out) = shellcheck(&tools, "#!/bin/bash\nfor f in $(ls *.yml); do cat $f; done\n");
+    let (ok, out) = shellcheck(
+        &tools,
+        "#!/bin/bash\nfor f in $(ls *.yml); do cat $f; done\n",
+    );
     assert!(!ok, "{out}");
 }
 
@@ -394,11 +445,21 @@ fn a_stale_bundle_stops_the_deploy_before_anything_changes() {
     let bundle_file = bundle(&copy, tmp.path());
     let run = sandbox(&tools, &script, &bundle_file, 1, &[]);
     assert_ne!(run.rc(1), 0);
-    assert!(run.read("out.1").contains("the bundle does not hold the files"), "{}", run.read("out.1"));
-    assert!(!run.log_of_run(1).contains("docker compose up"));
-    assert!(run.log_of_run(1).contains("notify-stub -d {\"status\": \"FAILURE\""));
     assert!(
-        !host_state(&run, 1).iter().any(|(p, _, _)| p.ends_with("docker-compose.yml")),
+        run.read("out.1")
+            .contains("the bundle does not hold the files"),
+        "{}",
+        run.read("out.1")
+    );
+    assert!(!run.log_of_run(1).contains("docker compose up"));
+    assert!(
+        run.log_of_run(1)
+            .contains("notify-stub -d {\"status\": \"FAILURE\"")
+    );
+    assert!(
+        !host_state(&run, 1)
+            .iter()
+            .any(|(p, _, _)| p.ends_with("docker-compose.yml")),
         "files were installed from a bad bundle"
     );
 }
@@ -410,14 +471,36 @@ fn missing_tls_files_or_data_disk_fail_with_their_names() {
     let dir = repo().join("tests/cases/managed/golden/managed");
     let (script, _) = with_secrets(&ros_script(&dir));
     let tmp = tempfile::tempdir().unwrap();
-    let run = sandbox(&tools, &script, &bundle(&dir, tmp.path()), 1, &[("SANDBOX_TLS_MISSING", "1")]);
+    let run = sandbox(
+        &tools,
+        &script,
+        &bundle(&dir, tmp.path()),
+        1,
+        &[("SANDBOX_TLS_MISSING", "1")],
+    );
     assert_ne!(run.rc(1), 0);
-    assert!(run.read("out.1").contains("TLS file /etc/ssl/future/fullchain.pem is missing"), "{}", run.read("out.1"));
+    assert!(
+        run.read("out.1")
+            .contains("TLS file /etc/ssl/future/fullchain.pem is missing"),
+        "{}",
+        run.read("out.1")
+    );
     // A data disk that never attaches: found by nothing, named in the error.
     let dir = fresh_dir();
     let (script, _) = with_secrets(&ros_script(&dir));
-    let run = sandbox(&tools, &script, &bundle(&dir, tmp.path()), 1, &[("SANDBOX_DISK_SERIAL", "")]);
+    let run = sandbox(
+        &tools,
+        &script,
+        &bundle(&dir, tmp.path()),
+        1,
+        &[("SANDBOX_DISK_SERIAL", "")],
+    );
     assert_ne!(run.rc(1), 0);
-    assert!(run.read("out.1").contains(&format!("data disk {DISK_ID} is not attached")), "{}", run.read("out.1"));
+    assert!(
+        run.read("out.1")
+            .contains(&format!("data disk {DISK_ID} is not attached")),
+        "{}",
+        run.read("out.1")
+    );
     assert!(!run.log_of_run(1).contains("mkfs"));
 }

@@ -185,10 +185,7 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
             s.line("fi");
         } else {
             s.line("# nginx's certificate and key must already be on the host (edge.tls).");
-            s.line(&format!(
-                "for f in '{}' '{}'; do",
-                tls.certificate, tls.key
-            ));
+            s.line(&format!("for f in '{}' '{}'; do", tls.certificate, tls.key));
             s.line("  if [ ! -f \"$f\" ] || [ ! -s \"$f\" ]; then");
             s.line("    fail \"TLS file $f is missing or empty: put the certificate and key there, then run the deploy again\"");
             s.line("  fi");

@@ -107,7 +107,9 @@ fn check_command_size(stack: &Stack, embedded: &[(String, String)]) -> Result<()
     let message = if braces {
         "the generated files hold `{{`, which Cloud Assistant would read as parameters if they were embedded in the deploy command".to_owned()
     } else {
-        format!("the deploy command would be {size} bytes in Base64, over Cloud Assistant's limit of {COMMAND_LIMIT} bytes")
+        format!(
+            "the deploy command would be {size} bytes in Base64, over Cloud Assistant's limit of {COMMAND_LIMIT} bytes"
+        )
     };
     let diag = crate::error::Diagnostic::error("FS160", message)
     .at_opt(stack.host_origin.clone())

@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::model::Stack;
 use crate::model::cloud::{self, VPC_CIDR, VSWITCH_CIDR};
 use crate::model::deploy::{self, Substitution};
-use crate::spec::HostMode;
 use crate::render::{self, Files, Templates};
+use crate::spec::HostMode;
 use crate::spec::Kind;
 
 #[derive(Serialize)]

@@ -261,16 +261,23 @@ fn check_tls(ctx: &mut Ctx, tls: &crate::spec::Tls) {
                 ctx.push(
                     Diagnostic::error("FS152", "a self-signed certificate in production")
                         .at_opt(at)
-                        .with_help("browsers refuse it: use `source: files` with a certificate from a CA"),
+                        .with_help(
+                            "browsers refuse it: use `source: files` with a certificate from a CA",
+                        ),
                 );
             }
             for (field, path) in files {
                 if path.is_some() {
                     let at = ctx.key(&["edge", "tls", field]);
                     ctx.push(
-                        Diagnostic::error("FS152", format!("`edge.tls.{field}` has no effect with `source: self_signed`"))
-                            .at_opt(at)
-                            .with_help(format!("remove `{field}`, or set `source: files` to use the files on the host")),
+                        Diagnostic::error(
+                            "FS152",
+                            format!("`edge.tls.{field}` has no effect with `source: self_signed`"),
+                        )
+                        .at_opt(at)
+                        .with_help(format!(
+                            "remove `{field}`, or set `source: files` to use the files on the host"
+                        )),
                     );
                 }
             }

@@ -49,7 +49,10 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
     main.extend(managed::blocks(stack));
     main.extend(deploy_blocks(stack, existing));
     files.insert("terraform/main.tf".into(), hcl(&main));
-    files.insert("terraform/outputs.tf".into(), hcl(&outputs(stack, existing)));
+    files.insert(
+        "terraform/outputs.tf".into(),
+        hcl(&outputs(stack, existing)),
+    );
 
     let sub = Substitution {
         literal: tf_literal,
@@ -218,7 +221,10 @@ fn new_host(stack: &Stack) -> Vec<Block> {
             .attr("vpc_id", raw("alicloud_vpc.main.id")),
         Block::new("resource", &["alicloud_ram_role", "deploy"])
             .attr("role_name", string(&cloud::ram_name(stack)))
-            .attr("assume_role_policy_document", string(cloud::ECS_TRUST_POLICY))
+            .attr(
+                "assume_role_policy_document",
+                string(cloud::ECS_TRUST_POLICY),
+            )
             .attr(
                 "description",
                 string("Role of the host: Cloud Assistant reads the stack's secrets with it."),
@@ -324,21 +330,29 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
             .attr("policy_document", string(&cloud::ram_policy(stack)))
             .attr(
                 "description",
-                string("Lets Cloud Assistant read the stack's OOS encrypted parameters on the host."),
+                string(
+                    "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host.",
+                ),
             ),
-        Block::new("resource", &["alicloud_ram_role_policy_attachment", "deploy"])
-            .attr("policy_name", raw("alicloud_ram_policy.deploy.policy_name"))
-            .attr("policy_type", string("Custom"))
-            .attr("role_name", role),
+        Block::new(
+            "resource",
+            &["alicloud_ram_role_policy_attachment", "deploy"],
+        )
+        .attr("policy_name", raw("alicloud_ram_policy.deploy.policy_name"))
+        .attr("policy_type", string("Custom"))
+        .attr("role_name", role),
     ];
     let mut depends = vec![raw("alicloud_ram_role_policy_attachment.deploy")];
     for s in cloud::secrets(stack) {
         let resource = format!("alicloud_oos_secret_parameter.{}", s.tf_variable);
         blocks.push(
-            Block::new("resource", &["alicloud_oos_secret_parameter", &s.tf_variable])
-                .attr("secret_parameter_name", string(&cloud::oos_name(stack, &s)))
-                .attr("description", string(&s.description))
-                .attr("value", raw(format!("var.{}", s.tf_variable))),
+            Block::new(
+                "resource",
+                &["alicloud_oos_secret_parameter", &s.tf_variable],
+            )
+            .attr("secret_parameter_name", string(&cloud::oos_name(stack, &s)))
+            .attr("description", string(&s.description))
+            .attr("value", raw(format!("var.{}", s.tf_variable))),
         );
         depends.push(raw(resource));
     }
@@ -370,9 +384,7 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
             .attr("type", string("RunShellScript"))
             .attr(
                 "command_content",
-                format!(
-                    "base64encode(templatefile(\"${{path.module}}/deploy.sh.tftpl\", {vars}))"
-                ),
+                format!("base64encode(templatefile(\"${{path.module}}/deploy.sh.tftpl\", {vars}))"),
             )
             .attr("enable_parameter", raw("true"))
             .attr("timeout", raw("3600")),
@@ -388,12 +400,10 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
     if !depends.is_empty() {
         invocation = invocation.attr("depends_on", list(&depends));
     }
-    invocation = invocation.blank().block(
-        Block::new("lifecycle", &[]).attr(
-            "replace_triggered_by",
-            list(&[raw("alicloud_ecs_command.deploy")]),
-        ),
-    );
+    invocation = invocation.blank().block(Block::new("lifecycle", &[]).attr(
+        "replace_triggered_by",
+        list(&[raw("alicloud_ecs_command.deploy")]),
+    ));
     blocks.push(invocation);
     blocks
 }
@@ -416,7 +426,9 @@ fn outputs(stack: &Stack, existing: bool) -> Vec<Block> {
         Block::new("output", &["deploy_invocation"])
             .attr(
                 "description",
-                string("Cloud Assistant invocation of the deploy (its output is in the ECS console)."),
+                string(
+                    "Cloud Assistant invocation of the deploy (its output is in the ECS console).",
+                ),
             )
             .attr("value", raw("alicloud_ecs_invocation.deploy.id")),
     );
