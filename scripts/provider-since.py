@@ -508,45 +508,19 @@ def parse_doc(text, resource):
 # --------------------------------------------------------------------------
 # Go schema
 
+GO_LEX_RE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'',
+                       re.S)
+
+
 def mask_go(src):
-    """Blank out string/rune contents and comments (same length, quotes kept)."""
-    out = list(src)
-    i, n = 0, len(src)
-    while i < n:
-        c = src[i]
-        if c == "/" and i + 1 < n and src[i + 1] == "/":
-            j = src.find("\n", i)
-            j = n if j < 0 else j
-            for k in range(i, j):
-                out[k] = " "
-            i = j
-        elif c == "/" and i + 1 < n and src[i + 1] == "*":
-            j = src.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            for k in range(i, j):
-                if out[k] != "\n":
-                    out[k] = " "
-            i = j
-        elif c in "\"'":
-            j = i + 1
-            while j < n and src[j] != c:
-                if src[j] == "\\":
-                    out[j] = " "
-                    j += 1
-                if j < n:
-                    out[j] = " " if src[j] != "\n" else "\n"
-                j += 1
-            i = j + 1
-        elif c == "`":
-            j = src.find("`", i + 1)
-            j = n if j < 0 else j
-            for k in range(i + 1, j):
-                if out[k] != "\n":
-                    out[k] = " "
-            i = j + 1
-        else:
-            i += 1
-    return "".join(out)
+    """Blank out string/rune contents and comments (same length, quotes kept,
+    newlines kept) so that braces inside them do not disturb brace matching."""
+    def blank(m):
+        t = m.group(0)
+        if t[0] == "/":
+            return re.sub(r"[^\n]", " ", t)
+        return t[0] + re.sub(r"[^\n]", " ", t[1:-1]) + t[-1]
+    return GO_LEX_RE.sub(blank, src)
 
 
 def match_brace(masked, open_idx):
@@ -658,36 +632,51 @@ def parse_schema_map(src, masked, open_idx, prefix, out):
 
 
 class GoSchema:
-    def __init__(self, git):
-        self.git = git
-        self.provider = git.show("alicloud/provider.go") or ""
+    """Resource schemas of the provider at one revision."""
 
-    def func_file(self, func):
+    def __init__(self, git, rev=None, quiet=False):
+        self.git = git
+        self.rev = rev or git.rev
+        self.quiet = quiet
+        self.provider = git.show("alicloud/provider.go", rev=self.rev) or ""
+        # only the ResourcesMap (the DataSourcesMap reuses many names)
+        rm = re.search(r"\bResourcesMap\s*:\s*map\[string\]\*schema\.Resource\s*\{", self.provider)
+        self.region = self.provider
+        if rm:
+            pm = mask_go(self.provider)
+            self.region = self.provider[rm.end() - 1: match_brace(pm, rm.end() - 1) + 1]
+        elif not quiet:
+            warn("schema: ResourcesMap not found in provider.go")
+
+    def _warn(self, msg):
+        if not self.quiet:
+            warn(msg)
+
+    def constructor(self, resource):
+        m = re.search(r'"%s"\s*:\s*([A-Za-z0-9_]+)\(\)' % re.escape(resource), self.region)
+        return m.group(1) if m else None
+
+    def func_file(self, func, hint=None):
+        if hint:
+            src = self.git.show(hint, rev=self.rev)
+            if src and re.search(r"^func %s\(\)" % re.escape(func), src, re.M):
+                return hint
         rc, out = self.git.run("grep", "-l", "-E", r"^func %s\(\)" % re.escape(func),
-                               self.git.rev, "--", "alicloud/", check=False)
+                               self.rev, "--", "alicloud/", check=False)
         for line in out.splitlines():
             return line.split(":", 1)[1] if ":" in line else line
         return None
 
-    def schema(self, resource):
-        # only the ResourcesMap (the DataSourcesMap reuses many names)
-        rm = re.search(r"\bResourcesMap\s*:\s*map\[string\]\*schema\.Resource\s*\{", self.provider)
-        region = self.provider
-        if rm:
-            pm = mask_go(self.provider)
-            region = self.provider[rm.end() - 1: match_brace(pm, rm.end() - 1) + 1]
-        else:
-            warn("schema: ResourcesMap not found in provider.go")
-        m = re.search(r'"%s"\s*:\s*([A-Za-z0-9_]+)\(\)' % re.escape(resource), region)
-        if not m:
-            warn("schema: %s not registered in provider.go" % resource)
+    def schema(self, resource, hint=None):
+        func = self.constructor(resource)
+        if not func:
+            self._warn("schema: %s not registered in provider.go" % resource)
             return None
-        func = m.group(1)
-        path = self.func_file(func)
+        path = self.func_file(func, hint)
         if not path:
-            warn("schema: constructor %s of %s not found" % (func, resource))
+            self._warn("schema: constructor %s of %s not found" % (func, resource))
             return None
-        src = self.git.show(path)
+        src = self.git.show(path, rev=self.rev)
         masked = mask_go(src)
         fm = re.search(r"^func %s\(\)[^{]*\{" % re.escape(func), masked, re.M)
         f_open = fm.end() - 1
@@ -695,10 +684,111 @@ class GoSchema:
         sm = re.search(r"\bSchema\s*:\s*map\[string\]\*schema\.Schema\s*\{",
                        masked[f_open:f_close])
         if not sm:
-            warn("schema: %s (%s) has no inline Schema map" % (resource, path))
+            self._warn("schema: %s (%s) has no inline Schema map" % (resource, path))
             return None
         out = parse_schema_map(src, masked, f_open + sm.end() - 1, "", {})
         return path, out
+
+
+class ReleaseHistory:
+    """Binary searches over the release tags vX.Y.Z (up to the newest release
+    named in the CHANGELOG) for the first release whose schema has an argument,
+    marks it Deprecated, or marks it Removed. Assumes these facts, once true,
+    stay true up to the newest release (checked at both ends)."""
+
+    def __init__(self, git, newest, released=()):
+        _, out = git.run("tag", "--list", "v*")
+        tags = []
+        for t in out.split():
+            m = re.match(r"^v(\d+)\.(\d+)\.(\d+)$", t)
+            if m:
+                v = tuple(int(x) for x in m.groups())
+                if newest is None or v <= vkey(newest):
+                    tags.append((v, t))
+        self.tags = [t for _, t in sorted(tags)]
+        self.released = sorted(set(vkey(v) for v in released))
+        self.git = git
+        self._schemas = {}
+        self.hint = {}
+
+    def schema(self, tag, resource):
+        key = (tag, resource)
+        if key not in self._schemas:
+            gs = self._gs(tag)
+            r = None
+            try:
+                r = gs.schema(resource, self.hint.get(resource))
+            except Exception as e:  # a historical layout we do not understand
+                warn("history: %s at %s: %s" % (resource, tag, e))
+            if r:
+                self.hint[resource] = r[0]
+            self._schemas[key] = r[1] if r else None
+        return self._schemas[key]
+
+    def _gs(self, tag):
+        if not hasattr(self, "_gcache"):
+            self._gcache = {}
+        if tag not in self._gcache:
+            gs = GoSchema(self.git, tag, quiet=True)
+            gs.provider = None  # keep only the ResourcesMap text
+            self._gcache[tag] = gs
+        return self._gcache[tag]
+
+    def annotate(self, resource, args, rnotes):
+        """Add release-* notes to the resource row notes and to each Arg."""
+        first = self.first(lambda t: self._gs(t).constructor(resource) is not None)
+        if first:
+            rnotes.append("release-first=" + first)
+
+        def settable(info):
+            return bool(info["flags"] & {"Required", "Optional", "?"}) or bool(
+                info["deprecated"]) or bool(info["removed"])
+
+        def has(path, key=None, need_settable=False):
+            def pred(t):
+                sch = self.schema(t, resource)
+                if not sch or path not in sch:
+                    return False
+                if need_settable and not settable(sch[path]):
+                    return False  # still a computed-only attribute then
+                return True if key is None else bool(sch[path][key])
+            return pred
+
+        head = self.schema(self.tags[-1], resource) if self.tags else None
+        for path, a in args.items():
+            need = bool(head and path in head and settable(head[path]))
+            v = self.first(has(path, None, need))
+            if v:
+                a.note("release-first", v)
+            for key, note in (("deprecated", "release-deprecated"), ("removed", "release-removed")):
+                v = self.first(has(path, key))
+                if v:
+                    a.note(note, v)
+                    col = getattr(a, key)
+                    if col == "yes" and not v.startswith("<="):
+                        setattr(a, key, v)
+                        a.note(key + "-src", "release")
+
+    def first(self, pred):
+        """Smallest tag index with pred true, given pred(last) is true."""
+        if not self.tags or not pred(self.tags[-1]):
+            return None
+        lo, hi = 0, len(self.tags) - 1
+        if pred(self.tags[0]):
+            return self.tags[0][1:]
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if pred(self.tags[mid]):
+                hi = mid
+            else:
+                lo = mid
+        v = self.tags[hi][1:]
+        # releases named in the CHANGELOG but missing as tags between the last
+        # "false" tag and this one make the answer an upper bound
+        a, b = vkey(self.tags[lo][1:]), vkey(v)
+        if any(a < r < b for r in self.released):
+            return "<=" + v
+        return v
 
 
 def schema_version(msg, verb):
@@ -737,6 +827,11 @@ def changelog_entries(text):
     return out, (link.group(1) if link else None)
 
 
+def released_versions(text):
+    return [h.group(1) for h in (H_VER_RE.match(ln) for ln in text.splitlines())
+            if h and "unreleased" not in h.group(2).lower()]
+
+
 def newest_release(text):
     for ln in text.splitlines():
         h = H_VER_RE.match(ln)
@@ -761,7 +856,7 @@ def cell(v):
     return re.sub(r"[\t\r\n]+", " ", str(v)).strip() or "-"
 
 
-NOTE_ORDER = ["flags", "since-src", "modifiable-since", "settable-since",
+NOTE_ORDER = ["flags", "release-first", "release-deprecated", "release-removed", "since-src", "modifiable-since", "settable-since",
               "replaced-by", "deprecated-src", "text-deprecated", "schema-deprecated",
               "removed-src", "text-removed", "schema-removed", "schema-flags",
               "nested-src", "no-parenthetical", "undocumented", "not-in-schema"]
@@ -787,6 +882,9 @@ def main():
     ap.add_argument("--all", action="store_true")
     ap.add_argument("--no-schema", action="store_true")
     ap.add_argument("--warn", action="store_true")
+    ap.add_argument("--verify-tags", action="store_true",
+                    help="also search the release tags for the first release whose schema "
+                         "has / deprecates / removes each argument (notes release-*)")
     opts = ap.parse_args()
 
     git = Git(opts.git_dir, opts.rev)
@@ -807,10 +905,12 @@ def main():
     rel_ver, rel_date = newest_release(changelog)
     unrel = unreleased(changelog)
     entries, older = changelog_entries(changelog)
+    all_releases = released_versions(changelog)
     older_note = None
     if older:
         old_text = git.show("CHANGELOG.md", rev=older)
         if old_text:
+            all_releases += released_versions(old_text)
             e2, _ = changelog_entries(old_text)
             entries += e2
             older_note = "CHANGELOG.md at tag %s" % older
@@ -822,6 +922,8 @@ def main():
             new_res.setdefault(n, set()).add(ver)
 
     schema = None if opts.no_schema else GoSchema(git)
+    history = ReleaseHistory(git, rel_ver, [v for v, _, _ in entries] + all_releases) if (
+        opts.verify_tags and schema is not None) else None
     rows = []
     doc_paths_used = set()
     for res in resources:
@@ -884,6 +986,9 @@ def main():
                 for path, a in args.items():
                     if "schema" not in a.sources:
                         a.note("not-in-schema", "true")
+                if history is not None:
+                    history.hint[res] = spath
+                    history.annotate(res, args, rnotes)
         rows.append((res, "-", cell(res_since), "-", "-", "; ".join(rnotes)))
         for path, a in args.items():
             rows.append((res, path, cell(a.since), cell(a.deprecated), cell(a.removed), note_str(a)))
@@ -900,6 +1005,11 @@ def main():
         "# docs-path: %s" % ", ".join(sorted(p.replace("{n}", "<name>") for p in doc_paths_used)),
         "# schema: %s" % ("not consulted" if opts.no_schema else
                           "alicloud/provider.go -> alicloud/resource_*.go Schema maps (fills gaps; see note keys)"),
+        "# release-check: %s" % (
+            "notes release-first/-deprecated/-removed = first release tag (%s..%s) whose Go schema "
+            "has/deprecates/removes the argument (binary search; assumes the fact then persists)"
+            % (history.tags[0], history.tags[-1]) if history is not None and history.tags
+            else "not run (--verify-tags)"),
         "# newest-release-in-changelog: %s (%s)" % (rel_ver, rel_date),
         "# unreleased-in-changelog: %s" % (unrel or "-"),
         "# changelog-sources: CHANGELOG.md%s" % ((", " + older_note) if older_note else ""),
