@@ -15,8 +15,13 @@ Options:
     --resources a,b,...  resource names to process (default: the list below)
     --all                process every resource doc (robustness self-test;
                          combine with --out /dev/null and --warn)
-    --no-schema          do not cross-check against the Go schema
+    --no-schema          do not cross-check against the Go schema (implies
+                         --no-verify-tags)
+    --no-verify-tags     do not search the release tags (saves ~10 s)
     --warn               print parser warnings to stderr
+
+The committed data/alicloud-provider.tsv is produced by exactly the usage line
+above (defaults); the header records the mirror commit it was read from.
 
 Sources, in order of authority for each column:
   1. website/docs/r/<name>.html.markdown (falls back to docs/resources/<name>.md):
@@ -51,6 +56,17 @@ Sources, in order of authority for each column:
      names when the mirror has it): "New Resource" entries are listed in the
      resource row's note (`changelog-new-resource=`), which flags doc/changelog
      disagreements (e.g. resources that were re-introduced).
+  4. The release tags vX.Y.Z of the mirror (up to the newest CHANGELOG
+     release): a binary search per argument finds the first release whose Go
+     schema has it as a settable argument (`release-first=`), marks it
+     Deprecated (`release-deprecated=`) or Removed (`release-removed=`); the
+     resource row gets the first release registering the resource. A value
+     "<=X" means releases named in the CHANGELOG are missing as tags just
+     before X. These notes check the docs (which are sometimes wrong, e.g. the
+     elasticsearch *_node_* fields say "Deprecated since v1.261.0" but only
+     became deprecated in 1.267.0); they replace a bare `yes` in the
+     deprecated/removed columns (note `deprecated-src=release`) but never
+     override a version the docs state.
 
 Output (tab-separated, '-' = unknown / none):
     # comment lines naming the source (repository, commit, date, docs path,
@@ -62,6 +78,18 @@ its doc) and one per argument. Versions are normalised to X.Y.Z without "v".
 `since` is only what the source states: an argument without a stated version
 is '-' (it is as old as the resource, or its block, as far as the docs tell).
 Rows are sorted, and no timestamps are written, so reruns are byte-identical.
+
+Note keys ('; '-separated): resource rows: doc=, schema= (Go file),
+changelog-new-resource=, release-first=. Argument rows: flags= (from the
+docs), release-first= / release-deprecated= / release-removed=, since-src=
+(bare-version-in-parenthetical), modifiable-since= / settable-since= ("From
+version X, `arg` can be modified|set"), replaced-by=, deprecated-src= /
+removed-src= (text|schema|release: where the column value came from when not
+the parenthetical), text-deprecated= / schema-deprecated= / text-removed= /
+schema-removed= (a disagreeing version from that source), schema-flags=
+(+ForceNew/-ForceNew/+Required/-Required: the schema differs from the docs),
+nested-src=indented-bullet, no-parenthetical, undocumented (schema only),
+not-in-schema (docs only).
 
 Standard library only.
 """
@@ -882,9 +910,8 @@ def main():
     ap.add_argument("--all", action="store_true")
     ap.add_argument("--no-schema", action="store_true")
     ap.add_argument("--warn", action="store_true")
-    ap.add_argument("--verify-tags", action="store_true",
-                    help="also search the release tags for the first release whose schema "
-                         "has / deprecates / removes each argument (notes release-*)")
+    ap.add_argument("--no-verify-tags", action="store_true",
+                    help="skip the release-tag search (notes release-*)")
     opts = ap.parse_args()
 
     git = Git(opts.git_dir, opts.rev)
@@ -923,7 +950,7 @@ def main():
 
     schema = None if opts.no_schema else GoSchema(git)
     history = ReleaseHistory(git, rel_ver, [v for v, _, _ in entries] + all_releases) if (
-        opts.verify_tags and schema is not None) else None
+        not opts.no_verify_tags and schema is not None) else None
     rows = []
     doc_paths_used = set()
     for res in resources:
@@ -1009,7 +1036,7 @@ def main():
             "notes release-first/-deprecated/-removed = first release tag (%s..%s) whose Go schema "
             "has/deprecates/removes the argument (binary search; assumes the fact then persists)"
             % (history.tags[0], history.tags[-1]) if history is not None and history.tags
-            else "not run (--verify-tags)"),
+            else "not run"),
         "# newest-release-in-changelog: %s (%s)" % (rel_ver, rel_date),
         "# unreleased-in-changelog: %s" % (unrel or "-"),
         "# changelog-sources: CHANGELOG.md%s" % ((", " + older_note) if older_note else ""),
