@@ -77,7 +77,6 @@ fn template_vars(main_tf: &str) -> BTreeMap<String, String> {
             };
             (k, v)
         })
-        .filter(|(k, _)| !k.is_empty() && !k.starts_with('{'))
         .collect()
 }
 
@@ -311,11 +310,11 @@ fn check_deploy(
         );
     }
     // The files the stack uses are laid down; `.env` is readable by root only.
-    let stack_dir = first
+    let env_file = first
         .iter()
         .find(|(p, _, _)| p.ends_with(".env"))
         .unwrap_or_else(|| panic!("{shown}: no .env written"));
-    assert_eq!(stack_dir.2 & 0o777, 0o600, "{shown}: .env mode");
+    assert_eq!(env_file.2 & 0o777, 0o600, "{shown}: .env mode");
     assert!(
         first
             .iter()
@@ -348,14 +347,13 @@ fn check_deploy(
     }
 
     // A second run changes nothing: no new file system, the same files and modes.
-    let run2 = &run;
     assert_eq!(
-        run2.rc(2),
+        run.rc(2),
         0,
         "{shown}: second run failed:\n{}",
-        run2.read("out.2")
+        run.read("out.2")
     );
-    let second = host_state(run2, 2);
+    let second = host_state(&run, 2);
     let changed: Vec<_> = second
         .iter()
         .filter(|entry| !first.contains(entry))
@@ -366,7 +364,7 @@ fn check_deploy(
         "{shown}: a second run changed the host: {changed:?}"
     );
     assert!(
-        !run2.log_of_run(2).contains("mkfs"),
+        !run.log_of_run(2).contains("mkfs"),
         "{shown}: formatted twice"
     );
 }

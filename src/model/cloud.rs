@@ -96,17 +96,80 @@ pub fn ram_name(stack: &Stack) -> String {
 }
 
 /// The RAM policy the agent needs: the stack's OOS encrypted parameters and the
-/// KMS secret value behind them (ECS documentation, "Use OOS Parameter Store in
-/// Cloud Assistant commands").
-pub fn ram_policy(stack: &Stack) -> String {
-    format!(
-        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":["oos:GetSecretParameter","oos:GetSecretParameters"],"Resource":["acs:oos:*:*:secretparameter/futurestack-{}-*"]}},{{"Effect":"Allow","Action":["kms:GetSecretValue"],"Resource":["*"]}}]}}"#,
-        stack.project
-    )
+/// KMS secret value behind them (AlibabaCloudDocs/ecs at 322eaab8, "Use OOS
+/// Parameter Store in Cloud Assistant commands").
+pub fn ram_policy(stack: &Stack) -> serde_json::Value {
+    serde_json::json!({
+        "Version": "1",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["oos:GetSecretParameter", "oos:GetSecretParameters"],
+                "Resource": [format!("acs:oos:*:*:secretparameter/futurestack-{}-*", stack.project)],
+            },
+            {"Effect": "Allow", "Action": ["kms:GetSecretValue"], "Resource": ["*"]},
+        ],
+    })
 }
 
 /// The trust policy of a role that ECS instances assume.
-pub const ECS_TRUST_POLICY: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["ecs.aliyuncs.com"]}}]}"#;
+pub fn ecs_trust_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "1",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Principal": {"Service": ["ecs.aliyuncs.com"]},
+        }],
+    })
+}
+
+pub const RAM_ROLE_DESCRIPTION: &str =
+    "Role of the host: Cloud Assistant reads the stack's secrets with it.";
+pub const RAM_POLICY_DESCRIPTION: &str =
+    "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host.";
+pub const DEPLOY_OUTPUT_DESCRIPTION: &str =
+    "Cloud Assistant invocation of the deploy (its output is in the ECS console).";
+
+/// What a secret's value may be, in both templates: it is written single-quoted
+/// into `.env`, where Compose ends the value at a `'` and reads a `\` before the
+/// closing quote as an escape (compose-go `dotenv/parser.go`, v2.0.0 to v2.13.0).
+pub const SECRET_PATTERN: &str = r"^[^'\s]{7,}[^'\s\\]$";
+pub const SECRET_RULE: &str =
+    "At least 8 characters, without single quotes or whitespace, not ending in a backslash.";
+
+/// A template parameter that names part of a host that already exists.
+pub struct HostParameter {
+    /// ROS parameter name.
+    pub ros: &'static str,
+    /// Terraform variable name.
+    pub tf: &'static str,
+    pub description: &'static str,
+    /// ROS `AssociationProperty`, so the console offers the account's resources.
+    pub association: Option<&'static str>,
+}
+
+/// The parameters of `host.mode: existing`, in both templates.
+pub const EXISTING_HOST_PARAMETERS: [HostParameter; 3] = [
+    HostParameter {
+        ros: "InstanceId",
+        tf: "instance_id",
+        description: "The ECS instance that runs the stack (it already runs Docker).",
+        association: Some("ALIYUN::ECS::Instance::InstanceId"),
+    },
+    HostParameter {
+        ros: "SecurityGroupId",
+        tf: "security_group_id",
+        description: "Security group of that instance; the stack's ingress rules are added to it.",
+        association: Some("ALIYUN::ECS::SecurityGroup::SecurityGroupId"),
+    },
+    HostParameter {
+        ros: "RamRoleName",
+        tf: "ram_role_name",
+        description: "RAM role attached to that instance; it is granted read access to the stack's OOS encrypted parameters.",
+        association: None,
+    },
+];
 
 pub fn secrets(stack: &Stack) -> Vec<CloudSecret> {
     stack
@@ -136,7 +199,7 @@ pub fn urls(stack: &Stack) -> Vec<String> {
     let Some(_) = &stack.edge else {
         return Vec::new();
     };
-    let scheme = if stack.edge.as_ref().is_some_and(|e| e.tls) {
+    let scheme = if stack.edge.as_ref().is_some_and(|e| e.tls()) {
         "https"
     } else {
         "http"

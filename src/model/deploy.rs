@@ -4,18 +4,25 @@
 //! embedded), provides the TLS certificate, writes `.env` from OOS encrypted
 //! parameters, and brings the stack up. Running it again changes nothing.
 //!
-//! Facts it relies on, with the versions they were checked for:
-//! - Cloud Assistant replaces `{{oos-secret:NAME}}` in a command's content with the
-//!   OOS encrypted parameter's value when the command runs, so the value is in no
-//!   template, no command text and no user data (Alibaba Cloud ECS documentation,
-//!   "Use encrypted parameters in commands"; the command needs `EnableParameter`).
-//! - A cloud disk's serial number is its id without the `d-` prefix; udev links it
-//!   as `/dev/disk/by-id/virtio-<serial>` on virtio instance families and as
-//!   `/dev/disk/by-id/nvme-Alibaba_Cloud_Elastic_Block_Storage_<serial>` on NVMe ones
-//!   (ECS documentation, "Query the serial number of a disk").
-//! - Compose reads a single-quoted `.env` value literally: no interpolation, no
-//!   escapes (compose-go `dotenv/parser.go`, checked with Compose 2.40.3 by the
-//!   deploy sandbox test). So values are quoted, and a secret may not hold `'`.
+//! Facts it relies on, with their sources and the versions they hold for:
+//! - The Cloud Assistant agent replaces `{{oos-secret:NAME}}` in a command's content
+//!   with the OOS encrypted parameter's value on the instance, with the instance's
+//!   RAM role, and only when the command has `EnableParameter` (aliyun/aliyun_assist_client
+//!   at 028f1de4, agent 2.x.3.529: `agent/util/resolveparamstore.go`,
+//!   `agent/taskengine/basetask.go`; AlibabaCloudDocs/ecs at 322eaab8, "Use OOS
+//!   Parameter Store in Cloud Assistant commands"). The value is in no template,
+//!   no command text and no user data. Not run here: the sandbox test stands in
+//!   for the agent's substitution.
+//! - A cloud disk's serial number is its id without `d-`; udev links it as
+//!   `/dev/disk/by-id/virtio-<serial>` (virtio) or
+//!   `/dev/disk/by-id/nvme-Alibaba_Cloud_Elastic_Block_Storage_<serial>` (NVMe)
+//!   (kubernetes-sigs/alibaba-cloud-csi-driver at 98960d89, `pkg/disk/device_manager.go`;
+//!   ECS documentation, "Query the serial number of a disk": disks created since
+//!   2020-06-10).
+//! - Compose reads a single-quoted `.env` value literally: no interpolation and no
+//!   escapes but `\'` (compose-go `dotenv/parser.go`, v2.0.0 to v2.13.0; run with
+//!   Compose 2.40.3 by the deploy sandbox test). So values are single-quoted, and
+//!   `cloud::SECRET_PATTERN` keeps `'` and a final `\` out of secrets.
 
 use super::cloud::{self, CloudSecret, STACK_ROOT};
 use super::{Service, Stack};
@@ -44,6 +51,14 @@ pub fn stack_dir(stack: &Stack) -> String {
     format!("{STACK_ROOT}/{}", stack.project)
 }
 
+/// How long Cloud Assistant lets the deploy run, and the templates wait for it.
+pub const TIMEOUT_SECONDS: u32 = 3600;
+
+/// A shell word that stands for `s` exactly (single quotes; a `'` inside becomes `'\''`).
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 /// `curl` that retries: the network (or, on a new host, the elastic IP) may come late.
 const FETCH: &str = "fetch() { curl -fsSL --proto '=https' --retry 10 --retry-all-errors --retry-delay 6 --connect-timeout 10 --max-time 900 \"$@\"; }";
 
@@ -64,7 +79,7 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("# Cloud Assistant runs it as root whenever the template changes it; a second run changes nothing.");
     s.line("set -euo pipefail");
     s.line("export DEBIAN_FRONTEND=noninteractive");
-    s.line(&format!("stack_dir={}", stack_dir(stack)));
+    s.line(&format!("stack_dir={}", sh_quote(&stack_dir(stack))));
     s.line("fail() { echo \"futurestack: $*\" >&2; exit 1; }");
     s.line(FETCH);
     s.line("work=$(mktemp -d)");
@@ -135,7 +150,10 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     match &stack.host.bootstrap.bundle_url {
         Some(url) => {
             s.line("# The generated files, as a bundle of golden/<env>/.");
-            s.line(&format!("fetch -o \"$work/bundle.tar.gz\" '{url}'"));
+            s.line(&format!(
+                "fetch -o \"$work/bundle.tar.gz\" {}",
+                sh_quote(url)
+            ));
             s.line("tar --no-same-owner --no-same-permissions -xzf \"$work/bundle.tar.gz\" -C \"$work/files\"");
         }
         None => {
@@ -167,25 +185,30 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("while read -r _ path; do");
     s.line("  install -D -m 0644 \"$work/files/$path\" \"$stack_dir/$path\"");
     s.line("done < \"$work/SHA256SUMS\"");
+    s.line("cd \"$stack_dir\"");
 
     if let Some(tls) = stack.edge.as_ref().and_then(|e| e.tls_files.as_ref()) {
         s.line("");
-        s.line("cd \"$stack_dir\"");
         if tls.self_signed {
             s.line("# A self-signed certificate for nginx, made once.");
+            let (certificate, key) = (sh_quote(&tls.certificate), sh_quote(&tls.key));
             s.line(&format!(
-                "if [ ! -s {0} ] || [ ! -s {1} ]; then",
-                tls.certificate, tls.key
+                "if [ ! -s {certificate} ] || [ ! -s {key} ]; then"
             ));
             s.line("  mkdir -p tls");
             s.line(&format!(
-                "  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj '/CN={0}' -addext 'subjectAltName=DNS:{0}' -keyout {1} -out {2}",
-                tls.domain, tls.key, tls.certificate
+                "  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj {} -addext {} -keyout {key} -out {certificate}",
+                sh_quote(&format!("/CN={}", tls.domain)),
+                sh_quote(&format!("subjectAltName=DNS:{}", tls.domain)),
             ));
             s.line("fi");
         } else {
             s.line("# nginx's certificate and key must already be on the host (edge.tls).");
-            s.line(&format!("for f in '{}' '{}'; do", tls.certificate, tls.key));
+            s.line(&format!(
+                "for f in {} {}; do",
+                sh_quote(&tls.certificate),
+                sh_quote(&tls.key)
+            ));
             s.line("  if [ ! -f \"$f\" ] || [ ! -s \"$f\" ]; then");
             s.line("    fail \"TLS file $f is missing or empty: put the certificate and key there, then run the deploy again\"");
             s.line("  fi");
@@ -213,9 +236,11 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("FUTURESTACK_ENV");
     s.line("mv -f \"$stack_dir/.env.new\" \"$stack_dir/.env\"");
     s.line("");
-    s.line("cd \"$stack_dir\"");
     s.line("docker compose up --detach --remove-orphans --wait --wait-timeout 900");
-    s.line(&format!("echo 'futurestack: {} is up'", stack.project));
+    s.line(&format!(
+        "echo {}",
+        sh_quote(&format!("futurestack: {} is up", stack.project))
+    ));
     s.out
 }
 
@@ -246,7 +271,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::sha256_hex;
+    use super::{sh_quote, sha256_hex};
+
+    #[test]
+    fn shell_quoting_keeps_every_byte() {
+        assert_eq!(sh_quote("/opt/futurestack/a"), "'/opt/futurestack/a'");
+        assert_eq!(sh_quote("it's $(x)"), "'it'\\''s $(x)'");
+    }
 
     #[test]
     fn sha256_matches_the_standard_vectors() {

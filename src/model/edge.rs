@@ -13,19 +13,6 @@ pub const TLS_KEY: &str = "/etc/nginx/tls/tls.key";
 pub const SELF_SIGNED_CERTIFICATE: &str = "./tls/fullchain.pem";
 pub const SELF_SIGNED_KEY: &str = "./tls/privkey.pem";
 
-/// The host paths of the certificate and key nginx mounts (validation made sure
-/// that `files` names both).
-pub fn tls_files(tls: &crate::spec::Tls) -> (String, String) {
-    match tls.source {
-        crate::spec::TlsSource::Files => (
-            tls.certificate.clone().unwrap_or_default(),
-            tls.key.clone().unwrap_or_default(),
-        ),
-        crate::spec::TlsSource::SelfSigned => {
-            (SELF_SIGNED_CERTIFICATE.into(), SELF_SIGNED_KEY.into())
-        }
-    }
-}
 /// The certificate and key nginx mounts, as the deploy must provide them.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
@@ -38,12 +25,32 @@ pub struct TlsFiles {
     pub domain: String,
 }
 
+impl TlsFiles {
+    /// What `edge.tls` asks for (validation made sure that `files` names both paths).
+    fn of(tls: &crate::spec::Tls, domains: &[String]) -> TlsFiles {
+        let self_signed = tls.source == crate::spec::TlsSource::SelfSigned;
+        let (certificate, key) = if self_signed {
+            (SELF_SIGNED_CERTIFICATE.into(), SELF_SIGNED_KEY.into())
+        } else {
+            (
+                tls.certificate.clone().unwrap_or_default(),
+                tls.key.clone().unwrap_or_default(),
+            )
+        };
+        TlsFiles {
+            self_signed,
+            certificate,
+            key,
+            domain: domains.first().cloned().unwrap_or_default(),
+        }
+    }
+}
+
 /// The internal-only listener for `stub_status`.
 pub const STATUS_PORT: u16 = 8081;
 
 #[derive(Debug, Clone)]
 pub struct Model {
-    pub tls: bool,
     /// The certificate and key on the host, when nginx serves TLS.
     pub tls_files: Option<TlsFiles>,
     pub redirect_http: bool,
@@ -54,6 +61,13 @@ pub struct Model {
     pub servers: Vec<Server>,
     /// Rate-limit zones, sorted.
     pub zones: Vec<Zone>,
+}
+
+impl Model {
+    /// Whether nginx serves TLS.
+    pub fn tls(&self) -> bool {
+        self.tls_files.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,7 +237,8 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
     networks.dedup();
 
     let info = kinds::info(Kind::Nginx);
-    let tls = edge.tls.is_some();
+    let tls_files = edge.tls.as_ref().map(|t| TlsFiles::of(t, &edge.domains));
+    let tls = tls_files.is_some();
     let mut ports = vec![
         Port {
             name: "http".into(),
@@ -252,15 +267,14 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         target: "/etc/nginx/nginx.conf".into(),
         read_only: true,
     }];
-    if let Some(t) = &edge.tls {
-        let (certificate, key) = tls_files(t);
+    if let Some(t) = &tls_files {
         binds.push(Bind {
-            source: certificate,
+            source: t.certificate.clone(),
             target: TLS_CERTIFICATE.into(),
             read_only: true,
         });
         binds.push(Bind {
-            source: key,
+            source: t.key.clone(),
             target: TLS_KEY.into(),
             read_only: true,
         });
@@ -316,17 +330,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
     services.push(nginx);
     services.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let tls_files = edge.tls.as_ref().map(|t| {
-        let (certificate, key) = tls_files(t);
-        TlsFiles {
-            self_signed: t.source == crate::spec::TlsSource::SelfSigned,
-            certificate,
-            key,
-            domain: edge.domains.first().cloned().unwrap_or_default(),
-        }
-    });
     Some(Model {
-        tls,
         tls_files,
         redirect_http: tls && edge.redirect_http,
         max_body: edge.max_body,

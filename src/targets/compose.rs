@@ -33,7 +33,12 @@ struct ServiceView<'a> {
     depends_on: Vec<(&'a str, &'static str)>,
     secrets: &'a [String],
     volumes: Vec<(&'a str, &'a str)>,
-    /// `(source, target, read_only)`.
+    /// `(source, target, read_only)`, written in the long syntax with
+    /// `bind.create_host_path: false`: Compose then mounts through the Engine's
+    /// mount API, whose daemon refuses a missing source instead of creating an
+    /// empty directory there (docker/compose `pkg/compose/create.go`,
+    /// `bindRequiresMountAPI`, v2.0.0 to v5.5.0; docker/compose#13602 reports
+    /// Docker Desktop ignoring it, so the deploy checks the TLS files itself).
     binds: Vec<(&'a str, &'a str, bool)>,
     healthcheck: Option<HealthView>,
     cpus: String,

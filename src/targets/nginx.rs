@@ -53,7 +53,7 @@ pub fn render(
         return Ok(Files::new());
     };
     let view = View {
-        tls: edge.tls,
+        tls: edge.tls(),
         redirect_http: edge.redirect_http,
         max_body: edge.max_body.docker(),
         certificate: TLS_CERTIFICATE,

@@ -95,7 +95,7 @@ pub fn render(
             ]
         })
         .collect();
-    let scheme = if stack.edge.as_ref().is_some_and(|e| e.tls) {
+    let scheme = if stack.edge.as_ref().is_some_and(|e| e.tls()) {
         "https"
     } else {
         "http"

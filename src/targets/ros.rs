@@ -2,8 +2,8 @@
 //! the VPC, vSwitch, security group, ECS instance, data disk and elastic IP; on an
 //! existing one it adds the stack's ingress rules to the host's security group.
 //! Either way the secrets become OOS encrypted parameters and the stack is
-//! deployed by Cloud Assistant (`ALIYUN::ECS::RunCommand`, synchronous, so a
-//! failed deploy fails the stack operation).
+//! deployed by Cloud Assistant (`ALIYUN::ECS::RunCommand`); the script reports how it ended to a
+//! wait condition, so a failed deploy fails the stack operation.
 
 use serde::Serialize;
 
@@ -12,8 +12,7 @@ use crate::model::Stack;
 use crate::model::cloud::{self, VPC_CIDR, VSWITCH_CIDR};
 use crate::model::deploy::{self, Substitution};
 use crate::render::{self, Files, Templates};
-use crate::spec::HostMode;
-use crate::spec::Kind;
+use crate::spec::{HostMode, Kind};
 
 #[derive(Serialize)]
 struct View {
@@ -40,6 +39,14 @@ struct View {
     ram_name: String,
     ram_policy: serde_json::Value,
     trust_policy: serde_json::Value,
+    /// `(parameter, description, association)` of an existing host.
+    host_parameters: Vec<(&'static str, &'static str, Option<&'static str>)>,
+    secret_pattern: &'static str,
+    secret_rule: &'static str,
+    ram_role_description: &'static str,
+    ram_policy_description: &'static str,
+    deploy_output_description: &'static str,
+    deploy_timeout: u32,
     urls: Vec<String>,
     managed: Vec<ManagedView>,
 }
@@ -136,8 +143,18 @@ pub fn render(
         handle_name: format!("DeployHandle{hash}"),
         done_name: format!("DeployDone{hash}"),
         ram_name: cloud::ram_name(stack),
-        ram_policy: serde_json::from_str(&cloud::ram_policy(stack)).unwrap_or_default(),
-        trust_policy: serde_json::from_str(cloud::ECS_TRUST_POLICY).unwrap_or_default(),
+        ram_policy: cloud::ram_policy(stack),
+        trust_policy: cloud::ecs_trust_policy(),
+        host_parameters: cloud::EXISTING_HOST_PARAMETERS
+            .iter()
+            .map(|p| (p.ros, p.description, p.association))
+            .collect(),
+        secret_pattern: cloud::SECRET_PATTERN,
+        secret_rule: cloud::SECRET_RULE,
+        ram_role_description: cloud::RAM_ROLE_DESCRIPTION,
+        ram_policy_description: cloud::RAM_POLICY_DESCRIPTION,
+        deploy_output_description: cloud::DEPLOY_OUTPUT_DESCRIPTION,
+        deploy_timeout: deploy::TIMEOUT_SECONDS,
         urls: cloud::urls(stack),
         managed: cloud::managed(stack)
             .into_iter()

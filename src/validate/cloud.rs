@@ -37,11 +37,10 @@ fn new_host_is_self_contained(ctx: &mut Ctx) {
 /// effect there, and managed services need the network the templates create.
 fn existing_host_settings(ctx: &mut Ctx) {
     for field in ["zone", "image", "disk_category", "data_disk", "bandwidth"] {
-        if ctx.spans.key(&pointer(&["host", field])).is_some() {
-            let at = ctx.key(&["host", field]);
+        if let Some(at) = ctx.spans.key(&pointer(&["host", field])) {
             ctx.push(
                 Diagnostic::error("FS163", format!("`host.{field}` has no effect on an existing host"))
-                    .at_opt(at)
+                    .at(at)
                     .with_help(format!("remove `{field}` (the instance already exists), or set `host.mode: new` to create one")),
             );
         }

@@ -2,7 +2,7 @@
 # Do not edit: change the spec, then run `futurestack generate`.
 resource "alicloud_ram_policy" "deploy" {
   policy_name     = "futurestack-future-dev-deploy"
-  policy_document = "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-dev-*\"]},{\"Effect\":\"Allow\",\"Action\":[\"kms:GetSecretValue\"],\"Resource\":[\"*\"]}]}"
+  policy_document = "{\"Statement\":[{\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Effect\":\"Allow\",\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-dev-*\"]},{\"Action\":[\"kms:GetSecretValue\"],\"Effect\":\"Allow\",\"Resource\":[\"*\"]}],\"Version\":\"1\"}"
   description     = "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host."
 }
 

@@ -26,7 +26,7 @@ resource "alicloud_security_group_rule" "ingress_443" {
 
 resource "alicloud_ram_policy" "deploy" {
   policy_name     = "futurestack-future-prod-deploy"
-  policy_document = "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-prod-*\"]},{\"Effect\":\"Allow\",\"Action\":[\"kms:GetSecretValue\"],\"Resource\":[\"*\"]}]}"
+  policy_document = "{\"Statement\":[{\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Effect\":\"Allow\",\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-prod-*\"]},{\"Action\":[\"kms:GetSecretValue\"],\"Effect\":\"Allow\",\"Resource\":[\"*\"]}],\"Version\":\"1\"}"
   description     = "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host."
 }
 

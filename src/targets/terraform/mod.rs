@@ -99,24 +99,9 @@ fn variables(stack: &Stack) -> Vec<Block> {
         Some(string(&host.region)),
     )];
     if host.mode == HostMode::Existing {
-        variables.push(variable(
-            "instance_id",
-            "string",
-            "The ECS instance that runs the stack (it already runs Docker).",
-            None,
-        ));
-        variables.push(variable(
-            "security_group_id",
-            "string",
-            "Security group of that instance; the stack's ingress rules are added to it.",
-            None,
-        ));
-        variables.push(variable(
-            "ram_role_name",
-            "string",
-            "RAM role attached to that instance; it is granted read access to the stack's OOS encrypted parameters.",
-            None,
-        ));
+        for p in &cloud::EXISTING_HOST_PARAMETERS {
+            variables.push(variable(p.tf, "string", p.description, None));
+        }
     } else {
         variables.extend([
             variable(
@@ -184,14 +169,12 @@ fn variables(stack: &Stack) -> Vec<Block> {
                         .attr(
                             "condition",
                             raw(format!(
-                                "can(regex(\"^[^'\\\\s]{{7,}}[^'\\\\s\\\\\\\\]$\", var.{}))",
+                                "can(regex({}, var.{}))",
+                                string(cloud::SECRET_PATTERN),
                                 s.tf_variable
                             )),
                         )
-                        .attr(
-                            "error_message",
-                            string("At least 8 characters, without single quotes or whitespace, not ending in a backslash."),
-                        ),
+                        .attr("error_message", string(cloud::SECRET_RULE)),
                 ),
         );
     }
@@ -223,12 +206,9 @@ fn new_host(stack: &Stack) -> Vec<Block> {
             .attr("role_name", string(&cloud::ram_name(stack)))
             .attr(
                 "assume_role_policy_document",
-                string(cloud::ECS_TRUST_POLICY),
+                string(&cloud::ecs_trust_policy().to_string()),
             )
-            .attr(
-                "description",
-                string("Role of the host: Cloud Assistant reads the stack's secrets with it."),
-            ),
+            .attr("description", string(cloud::RAM_ROLE_DESCRIPTION)),
         Block::new("resource", &["alicloud_instance", "main"])
             .attr("instance_name", string(name))
             .attr("host_name", string(name))
@@ -327,13 +307,11 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
     let mut blocks = vec![
         Block::new("resource", &["alicloud_ram_policy", "deploy"])
             .attr("policy_name", string(&ram))
-            .attr("policy_document", string(&cloud::ram_policy(stack)))
             .attr(
-                "description",
-                string(
-                    "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host.",
-                ),
-            ),
+                "policy_document",
+                string(&cloud::ram_policy(stack).to_string()),
+            )
+            .attr("description", string(cloud::RAM_POLICY_DESCRIPTION)),
         Block::new(
             "resource",
             &["alicloud_ram_role_policy_attachment", "deploy"],
@@ -387,7 +365,7 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
                 format!("base64encode(templatefile(\"${{path.module}}/deploy.sh.tftpl\", {vars}))"),
             )
             .attr("enable_parameter", raw("true"))
-            .attr("timeout", raw("3600")),
+            .attr("timeout", raw(deploy::TIMEOUT_SECONDS.to_string())),
     );
     let instance = if existing {
         "var.instance_id"
@@ -424,12 +402,7 @@ fn outputs(stack: &Stack, existing: bool) -> Vec<Block> {
     }
     outputs.push(
         Block::new("output", &["deploy_invocation"])
-            .attr(
-                "description",
-                string(
-                    "Cloud Assistant invocation of the deploy (its output is in the ECS console).",
-                ),
-            )
+            .attr("description", string(cloud::DEPLOY_OUTPUT_DESCRIPTION))
             .attr("value", raw("alicloud_ecs_invocation.deploy.id")),
     );
     for (service, _) in cloud::managed(stack) {

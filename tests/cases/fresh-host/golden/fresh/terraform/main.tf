@@ -20,7 +20,7 @@ resource "alicloud_security_group" "main" {
 
 resource "alicloud_ram_role" "deploy" {
   role_name                   = "futurestack-future-fresh-deploy"
-  assume_role_policy_document = "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"Service\":[\"ecs.aliyuncs.com\"]}}]}"
+  assume_role_policy_document = "{\"Statement\":[{\"Action\":\"sts:AssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"ecs.aliyuncs.com\"]}}],\"Version\":\"1\"}"
   description                 = "Role of the host: Cloud Assistant reads the stack's secrets with it."
 }
 
@@ -101,7 +101,7 @@ resource "alicloud_security_group_rule" "ingress_443" {
 
 resource "alicloud_ram_policy" "deploy" {
   policy_name     = "futurestack-future-fresh-deploy"
-  policy_document = "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-fresh-*\"]},{\"Effect\":\"Allow\",\"Action\":[\"kms:GetSecretValue\"],\"Resource\":[\"*\"]}]}"
+  policy_document = "{\"Statement\":[{\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Effect\":\"Allow\",\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-fresh-*\"]},{\"Action\":[\"kms:GetSecretValue\"],\"Effect\":\"Allow\",\"Resource\":[\"*\"]}],\"Version\":\"1\"}"
   description     = "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host."
 }
 
