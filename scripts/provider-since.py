@@ -52,6 +52,8 @@ Sources, in order of authority for each column:
      the schema lacks (note `not-in-schema`), and records ForceNew/Required
      disagreements (note `schema-flags=`). Computed-only schema fields are
      attributes and are skipped.
+     Its `Timeouts: &schema.ResourceTimeout{...}` gives rows `timeouts.<op>`
+     (the operations a `timeouts` block may set; note `timeout-default=`).
   3. CHANGELOG.md (and the older changelog it links to, read from the tag it
      names when the mirror has it): "New Resource" entries are listed in the
      resource row's note (`changelog-new-resource=`), which flags doc/changelog
@@ -715,7 +717,21 @@ class GoSchema:
             self._warn("schema: %s (%s) has no inline Schema map" % (resource, path))
             return None
         out = parse_schema_map(src, masked, f_open + sm.end() - 1, "", {})
-        return path, out
+        return path, out, self.timeouts(masked[f_open:f_close])
+
+    @staticmethod
+    def timeouts(body):
+        """`Timeouts: &schema.ResourceTimeout{Create: schema.DefaultTimeout(5 * time.Minute), ...}`
+        -> {"create": "5m"}: the operations a `timeouts` block may set, with their defaults."""
+        tm = re.search(r"\bTimeouts\s*:\s*&schema\.ResourceTimeout\s*\{([^{}]*)\}", body)
+        if not tm:
+            return {}
+        out = {}
+        for op, num, unit in re.findall(
+                r"\b(Create|Read|Update|Delete|Default)\s*:\s*schema\.DefaultTimeout\(\s*(\d+)\s*\*\s*time\.(Second|Minute|Hour)\s*\)",
+                tm.group(1)):
+            out[op.lower()] = num + unit[0].lower()
+        return out
 
 
 class ReleaseHistory:
@@ -887,7 +903,7 @@ def cell(v):
 NOTE_ORDER = ["flags", "release-first", "release-deprecated", "release-removed", "since-src", "modifiable-since", "settable-since",
               "replaced-by", "deprecated-src", "text-deprecated", "schema-deprecated",
               "removed-src", "text-removed", "schema-removed", "schema-flags",
-              "nested-src", "no-parenthetical", "undocumented", "not-in-schema"]
+              "nested-src", "timeout-default", "no-parenthetical", "undocumented", "not-in-schema"]
 
 
 def note_str(a):
@@ -976,8 +992,14 @@ def main():
         if schema is not None:
             sres = schema.schema(res)
             if sres:
-                spath, smap = sres
+                spath, smap, stimeouts = sres
                 rnotes.append("schema=" + spath)
+                for op, default in sorted(stimeouts.items()):
+                    t = Arg("timeouts." + op)
+                    t.flags.add("Optional")
+                    t.note("timeout-default", default)
+                    t.sources.add("schema")
+                    rows.append((res, t.path, "-", "-", "-", note_str(t)))
                 for path, info in smap.items():
                     is_arg = (info["flags"] & {"Required", "Optional", "?"}) or info["deprecated"] or info["removed"]
                     a = args.get(path)

@@ -104,6 +104,10 @@ resource "alicloud_ecs_invocation" "deploy" {
   instance_id = [var.instance_id]
   depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_alert_webhook_token, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_oos_secret_parameter.future_smtp_password]
 
+  timeouts {
+    create = "65m"
+  }
+
   lifecycle {
     replace_triggered_by = [alicloud_ecs_command.deploy]
   }

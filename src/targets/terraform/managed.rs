@@ -109,16 +109,23 @@ pub fn blocks(stack: &Stack) -> Vec<Block> {
                 let mut block = Block::new("resource", &["alicloud_elasticsearch_instance", &tf])
                     .attr("description", string(&label))
                     .attr("version", string(&m.version))
-                    .attr("instance_charge_type", string("PostPaid"))
-                    .attr("data_node_amount", raw("2"))
-                    .attr("data_node_spec", string(&m.class))
-                    .attr("data_node_disk_size", raw(m.storage_gib.to_string()))
-                    .attr("data_node_disk_type", string("cloud_essd"))
+                    // `payment_type` and the `data_node_configuration` block
+                    // (since 1.267.0) replace `instance_charge_type` and the
+                    // `data_node_*` arguments, deprecated since 1.261.0
+                    // (website/docs/r/elasticsearch_instance.html.markdown at
+                    // 81c43b6727a0); ESSD needs a performance level.
+                    .attr("payment_type", string("PayAsYouGo"))
                     .attr("vswitch_id", raw("alicloud_vswitch.main.id"));
                 if let Some(password) = &password {
                     block = block.attr("password", password.clone());
                 }
-                main.push(block);
+                let nodes = Block::new("data_node_configuration", &[])
+                    .attr("amount", raw("2"))
+                    .attr("spec", string(&m.class))
+                    .attr("disk", raw(m.storage_gib.to_string()))
+                    .attr("disk_type", string("cloud_essd"))
+                    .attr("performance_level", string("PL1"));
+                main.push(block.blank().block(nodes));
             }
         }
     }

@@ -23,7 +23,13 @@ use super::hcl::{Block, list, raw, render as hcl, string};
 /// "Available since" of every argument written: `alicloud_security_group`'s
 /// `security_group_name` needs 1.239.0, `alicloud_ram_role`'s `role_name` and
 /// `assume_role_policy_document` 1.252.0 (website/docs/r/*.html.markdown).
+/// `tests/terraform_provider.rs` checks every resource and argument written
+/// against `data/alicloud-provider.tsv` at this version: present, not
+/// deprecated, not removed.
 pub const PROVIDER_VERSION: &str = "1.289.0";
+
+/// Minutes the apply waits for the deploy beyond the command's own timeout.
+const INVOCATION_MARGIN_MINUTES: u32 = 5;
 
 /// `templatefile` reads `${...}` and `%{...}`; literal ones are doubled.
 fn tf_literal(s: &str) -> String {
@@ -221,10 +227,15 @@ fn new_host(stack: &Stack) -> Vec<Block> {
                 list(&[raw("alicloud_security_group.main.id")]),
             )
             .attr("key_name", raw("var.key_pair_name"))
-            .attr("role_name", raw("alicloud_ram_role.deploy.name"))
             .attr("system_disk_category", string(host.disk_category.as_str()))
             .attr("system_disk_size", raw("var.system_disk_size"))
             .attr("internet_max_bandwidth_out", raw("0")),
+        // `role_name` on the instance is deprecated since 1.275.0; the
+        // attachment resource (since 1.250.0) replaces it
+        // (website/docs/r/instance.html.markdown at 81c43b6727a0).
+        Block::new("resource", &["alicloud_ecs_ram_role_attachment", "deploy"])
+            .attr("ram_role_name", raw("alicloud_ram_role.deploy.role_name"))
+            .attr("instance_id", raw("alicloud_instance.main.id")),
     ];
     if host.data_disk.is_some() {
         main.push(
@@ -302,7 +313,7 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
     let role = if existing {
         raw("var.ram_role_name")
     } else {
-        raw("alicloud_ram_role.deploy.name")
+        raw("alicloud_ram_role.deploy.role_name")
     };
     let mut blocks = vec![
         Block::new("resource", &["alicloud_ram_policy", "deploy"])
@@ -345,6 +356,7 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
         vars.push(format!("    {tf}_endpoint = {resource}.{tf}.{attribute}"));
     }
     if !existing {
+        depends.push(raw("alicloud_ecs_ram_role_attachment.deploy"));
         depends.push(raw("alicloud_eip_association.main"));
     }
     let vars = if vars.is_empty() {
@@ -378,10 +390,22 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
     if !depends.is_empty() {
         invocation = invocation.attr("depends_on", list(&depends));
     }
-    invocation = invocation.blank().block(Block::new("lifecycle", &[]).attr(
-        "replace_triggered_by",
-        list(&[raw("alicloud_ecs_command.deploy")]),
-    ));
+    // The provider waits for the invocation's success for its create timeout,
+    // 1 minute unless set (resource_alicloud_ecs_invocation.go at 81c43b6727a0),
+    // and fails the apply while the deploy still runs: wait as long as the
+    // command may run, plus a margin for Cloud Assistant to start it.
+    let wait = format!(
+        "{}m",
+        deploy::TIMEOUT_SECONDS.div_ceil(60) + INVOCATION_MARGIN_MINUTES
+    );
+    invocation = invocation
+        .blank()
+        .block(Block::new("timeouts", &[]).attr("create", string(&wait)))
+        .blank()
+        .block(Block::new("lifecycle", &[]).attr(
+            "replace_triggered_by",
+            list(&[raw("alicloud_ecs_command.deploy")]),
+        ));
     blocks.push(invocation);
     blocks
 }

@@ -33,10 +33,14 @@ resource "alicloud_instance" "main" {
   vswitch_id                 = alicloud_vswitch.main.id
   security_groups            = [alicloud_security_group.main.id]
   key_name                   = var.key_pair_name
-  role_name                  = alicloud_ram_role.deploy.name
   system_disk_category       = "cloud_essd"
   system_disk_size           = var.system_disk_size
   internet_max_bandwidth_out = 0
+}
+
+resource "alicloud_ecs_ram_role_attachment" "deploy" {
+  ram_role_name = alicloud_ram_role.deploy.role_name
+  instance_id   = alicloud_instance.main.id
 }
 
 resource "alicloud_ecs_disk" "data" {
@@ -108,7 +112,7 @@ resource "alicloud_ram_policy" "deploy" {
 resource "alicloud_ram_role_policy_attachment" "deploy" {
   policy_name = alicloud_ram_policy.deploy.policy_name
   policy_type = "Custom"
-  role_name   = alicloud_ram_role.deploy.name
+  role_name   = alicloud_ram_role.deploy.role_name
 }
 
 resource "alicloud_oos_secret_parameter" "future_grafana_admin_password" {
@@ -155,7 +159,11 @@ resource "alicloud_ecs_command" "deploy" {
 resource "alicloud_ecs_invocation" "deploy" {
   command_id  = alicloud_ecs_command.deploy.id
   instance_id = [alicloud_instance.main.id]
-  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_ecs_disk_attachment.data, alicloud_eip_association.main]
+  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_ecs_disk_attachment.data, alicloud_ecs_ram_role_attachment.deploy, alicloud_eip_association.main]
+
+  timeouts {
+    create = "65m"
+  }
 
   lifecycle {
     replace_triggered_by = [alicloud_ecs_command.deploy]

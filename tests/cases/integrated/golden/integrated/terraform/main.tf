@@ -62,6 +62,10 @@ resource "alicloud_ecs_invocation" "deploy" {
   instance_id = [var.instance_id]
   depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_neo4j_auth, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password]
 
+  timeouts {
+    create = "65m"
+  }
+
   lifecycle {
     replace_triggered_by = [alicloud_ecs_command.deploy]
   }
