@@ -19,6 +19,7 @@ pub mod project;
 pub mod render;
 pub mod run;
 pub mod schema;
+pub mod shell;
 pub mod spec;
 pub mod suggest;
 pub mod targets;

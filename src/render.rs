@@ -119,7 +119,10 @@ pub enum Format {
     /// Markdown: a value stays in its table cell (`|` escaped, one line) and
     /// cannot open HTML.
     Markdown,
-    /// Line-oriented text where a value must stay on one line (`.env` files).
+    /// POSIX shell: a value becomes one single-quoted word.
+    Shell,
+    /// Line-oriented text where a value must stay on one line (`.env` files,
+    /// systemd units).
     Line,
 }
 
@@ -137,6 +140,8 @@ impl Format {
             Format::Nginx
         } else if output.ends_with(".md") {
             Format::Markdown
+        } else if output.ends_with(".sh") {
+            Format::Shell
         } else {
             Format::Line
         }
@@ -149,6 +154,7 @@ impl Format {
             Format::Json => "json",
             Format::Nginx => "nginx",
             Format::Markdown => "markdown",
+            Format::Shell => "shell",
             Format::Line => "line",
         }
     }
@@ -160,6 +166,7 @@ impl Format {
             AutoEscape::Custom(name) if name == "json" => Format::Json,
             AutoEscape::Custom(name) if name == "nginx" => Format::Nginx,
             AutoEscape::Custom(name) if name == "markdown" => Format::Markdown,
+            AutoEscape::Custom(name) if name == "shell" => Format::Shell,
             _ => Format::Line,
         }
     }
@@ -198,6 +205,7 @@ fn format_value(
             .replace('|', "\\|")
             .replace('<', "&lt;")
             .replace('>', "&gt;"),
+        Format::Shell => crate::shell::quote(&value.to_string()),
         Format::Line => one_line(&value.to_string()),
     };
     out.write_str(&text).map_err(Into::into)
@@ -382,7 +390,8 @@ fn comment_prefix(path: &str) -> Option<&'static str> {
     let file = path.rsplit('/').next().unwrap_or(path);
     let ext = file.rsplit('.').next().unwrap_or("");
     match ext {
-        "yml" | "yaml" | "tf" | "conf" | "example" | "env" | "sh" | "toml" => Some("#"),
+        "yml" | "yaml" | "tf" | "conf" | "example" | "env" | "sh" | "toml" | "service"
+        | "timer" => Some("#"),
         _ if file == crate::pipeline::MANIFEST => Some("#"),
         _ => None,
     }
@@ -497,5 +506,21 @@ mod tests {
         );
         assert_eq!(Format::of("prometheus/prometheus.yml.j2"), Format::Yaml);
         assert_eq!(Format::of("compose/.env.example.j2"), Format::Line);
+        assert_eq!(Format::of("nginx/acme/renew.sh.j2"), Format::Shell);
+        assert_eq!(Format::of("nginx/acme/acme.timer.j2"), Format::Line);
+    }
+
+    #[test]
+    fn shell_values_are_one_quoted_word() {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| AutoEscape::Custom(Format::of(name).name().into()));
+        env.set_formatter(format_value);
+        env.add_template("x.sh", "echo {{ v }}").unwrap();
+        let out = env
+            .get_template("x.sh")
+            .unwrap()
+            .render(minijinja::context! { v => "a'b $(id)\nc" })
+            .unwrap();
+        assert_eq!(out, "echo 'a'\\''b $(id)\nc'");
     }
 }

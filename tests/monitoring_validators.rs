@@ -196,3 +196,37 @@ fn amtool_would_catch_a_broken_config() {
     let (ok, _) = run_tool(Command::new(&amtool).arg("check-config").arg(&file));
     assert!(!ok);
 }
+
+fn blackbox_check(config: &std::path::Path) -> Option<(bool, String)> {
+    let exporter = tool_on_path("prometheus-blackbox-exporter")?;
+    Some(run_tool(
+        Command::new(exporter)
+            .arg("--config.check")
+            .arg(format!("--config.file={}", config.display())),
+    ))
+}
+
+/// The blackbox exporter's own loader (Debian's 0.23; the image is 0.28.0, whose
+/// `tcp`/`tls_config` schema is the same) reads every generated config.
+#[test]
+fn the_blackbox_exporter_accepts_every_config_and_rejects_a_broken_one() {
+    let dirs = with_file("blackbox/blackbox.yml");
+    assert!(dirs.len() >= 3, "{dirs:?}");
+    for dir in &dirs {
+        let Some((ok, out)) = blackbox_check(&dir.join("blackbox/blackbox.yml")) else {
+            return;
+        };
+        assert!(
+            ok && out.contains("Config file is ok"),
+            "{}: {out}",
+            dir.display()
+        );
+    }
+    let text = std::fs::read_to_string(dirs[0].join("blackbox/blackbox.yml")).unwrap();
+    let broken = text.replace("insecure_skip_verify", "insecure_skip_verfy");
+    assert_ne!(broken, text);
+    let tmp = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(tmp.path(), broken).unwrap();
+    let (ok, out) = blackbox_check(tmp.path()).unwrap();
+    assert!(!ok, "a misspelt key passed: {out}");
+}

@@ -44,8 +44,22 @@ fn nginx_check(nginx_conf: &str, service_names: &[String]) -> Option<(bool, Stri
     }
     let tmp = tempfile::tempdir().unwrap();
     let etc = tmp.path().join("etc");
-    std::fs::create_dir_all(etc.join("tls")).unwrap();
+    std::fs::create_dir_all(&etc).unwrap();
     std::fs::write(etc.join("nginx.conf"), nginx_conf).unwrap();
+    // A throw-away certificate where the config expects one (all under /etc/nginx).
+    let path_of = |directive: &str| {
+        nginx_conf
+            .lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(directive)?.strip_suffix(';'))
+            .and_then(|p| p.trim().strip_prefix("/etc/nginx/"))
+            .map(|p| etc.join(p))
+    };
+    let certificate = path_of("ssl_certificate ").unwrap_or_else(|| etc.join("tls/tls.crt"));
+    let key = path_of("ssl_certificate_key ").unwrap_or_else(|| etc.join("tls/tls.key"));
+    for file in [&certificate, &key] {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    }
     let (ok, out) = run_tool(
         Command::new("openssl")
             .args([
@@ -60,9 +74,9 @@ fn nginx_check(nginx_conf: &str, service_names: &[String]) -> Option<(bool, Stri
                 "/CN=futurestack-test",
                 "-keyout",
             ])
-            .arg(etc.join("tls/tls.key"))
+            .arg(&key)
             .arg("-out")
-            .arg(etc.join("tls/tls.crt")),
+            .arg(&certificate),
     );
     assert!(ok, "openssl: {out}");
     let hosts = tmp.path().join("hosts");

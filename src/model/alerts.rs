@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::monitoring::{Rule, RuleFile, RuleTest, ScrapeJob};
+use super::probes::{self, TlsProbe};
 use crate::spec::{AlertSeverity, Duration, Kind, Monitoring, Spec};
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -77,6 +78,7 @@ pub fn rule_files(
     jobs: &[ScrapeJob],
     databases: &[(String, Kind)],
     apps: &[String],
+    tls_probe: Option<&TlsProbe>,
 ) -> Vec<RuleFile> {
     let t = &mon.thresholds;
     let mut files = Vec::new();
@@ -360,6 +362,10 @@ pub fn rule_files(
         ],
     });
 
+    if let Some(probe) = tls_probe {
+        files.push(tls_rules(probe));
+    }
+
     // The spec's own rules.
     if !mon.rules.is_empty() {
         files.push(RuleFile {
@@ -382,6 +388,64 @@ pub fn rule_files(
     let _ = spec;
     files.sort_by(|a, b| a.name.cmp(&b.name));
     files
+}
+
+/// Days before expiry when the certificate alerts fire: a warning leaves time
+/// for a manual renewal; ACME renews with a third of a 90-day lifetime left
+/// (30 days), so either alert means renewals have stopped working.
+pub const TLS_WARNING_DAYS: u32 = 14;
+pub const TLS_CRITICAL_DAYS: u32 = 3;
+
+/// The certificate nginx serves: expiring soon, or no handshake at all.
+fn tls_rules(probe: &TlsProbe) -> RuleFile {
+    let l = [
+        ("instance", probe.target.as_str()),
+        ("job", probes::JOB),
+        ("service", "nginx"),
+    ];
+    let expiry = series("probe_ssl_earliest_cert_expiry", &l);
+    let success = series("probe_success", &l);
+    let expires_within = |days: u32| {
+        format!(
+            "probe_ssl_earliest_cert_expiry{{job=\"{}\"}} - time() < {} * 86400",
+            probes::JOB,
+            days
+        )
+    };
+    // promtool starts at time 0: a certificate that expires `d` days after it.
+    let at_days = |d: u32| format!("{}x90", u64::from(d) * 86400);
+    RuleFile {
+        name: "tls".into(),
+        rules: vec![
+            rule(
+                "TlsCertificateExpiresSoon",
+                expires_within(TLS_WARNING_DAYS),
+                3600,
+                AlertSeverity::Warning,
+                "The TLS certificate of {{ $labels.instance }} expires soon",
+                &format!("The certificate nginx serves expires in less than {TLS_WARNING_DAYS} days: renew it (with ACME, see the renewal timer's journal)."),
+            )
+            .test(vec![(expiry.clone(), at_days(10))], vec![(expiry.clone(), at_days(60))], 70, labels(&l)),
+            rule(
+                "TlsCertificateExpiresVerySoon",
+                expires_within(TLS_CRITICAL_DAYS),
+                600,
+                AlertSeverity::Critical,
+                "The TLS certificate of {{ $labels.instance }} is about to expire",
+                &format!("The certificate nginx serves expires in less than {TLS_CRITICAL_DAYS} days; browsers will refuse it."),
+            )
+            .test(vec![(expiry.clone(), at_days(1))], vec![(expiry, at_days(10))], 15, labels(&l)),
+            rule(
+                "TlsHandshakeFailing",
+                format!("probe_success{{job=\"{}\"}} == 0", probes::JOB),
+                300,
+                AlertSeverity::Critical,
+                "No TLS handshake with {{ $labels.instance }}",
+                "The blackbox exporter cannot complete a TLS handshake with nginx.",
+            )
+            .test(vec![(success.clone(), "0x20".into())], vec![(success, "1x20".into())], 10, labels(&l)),
+        ],
+    }
 }
 
 /// Expands `{{ $labels.NAME }}` in an annotation the way Prometheus does, for the

@@ -25,8 +25,10 @@
 //!   `cloud::SECRET_PATTERN` keeps `'` and a final `\` out of secrets.
 
 use super::cloud::{self, CloudSecret, STACK_ROOT};
-use super::{Service, Stack};
-use crate::spec::HostMode;
+use super::edge::TlsFiles;
+use super::{Service, Stack, acme};
+use crate::shell::quote as sh_quote;
+use crate::spec::{HostMode, TlsSource};
 
 /// How a target refers to values it only knows at deploy time, and escapes
 /// literal text (ROS `Fn::Sub` and Terraform `templatefile` differ).
@@ -53,11 +55,6 @@ pub fn stack_dir(stack: &Stack) -> String {
 
 /// How long Cloud Assistant lets the deploy run, and the templates wait for it.
 pub const TIMEOUT_SECONDS: u32 = 3600;
-
-/// A shell word that stands for `s` exactly (single quotes; a `'` inside becomes `'\''`).
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
 
 /// `curl` that retries: the network (or, on a new host, the elastic IP) may come late.
 const FETCH: &str = "fetch() { curl -fsSL --proto '=https' --retry 10 --retry-all-errors --retry-delay 6 --connect-timeout 10 --max-time 900 \"$@\"; }";
@@ -187,32 +184,35 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("done < \"$work/SHA256SUMS\"");
     s.line("cd \"$stack_dir\"");
 
-    if let Some(tls) = stack.edge.as_ref().and_then(|e| e.tls_files.as_ref()) {
+    let tls = stack.edge.as_ref().and_then(|e| e.tls_files.as_ref());
+    if let Some(tls) = tls {
         s.line("");
-        if tls.self_signed {
-            s.line("# A self-signed certificate for nginx, made once.");
-            let (certificate, key) = (sh_quote(&tls.certificate), sh_quote(&tls.key));
-            s.line(&format!(
-                "if [ ! -s {certificate} ] || [ ! -s {key} ]; then"
-            ));
-            s.line("  mkdir -p tls");
-            s.line(&format!(
-                "  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj {} -addext {} -keyout {key} -out {certificate}",
-                sh_quote(&format!("/CN={}", tls.domain)),
-                sh_quote(&format!("subjectAltName=DNS:{}", tls.domain)),
-            ));
-            s.line("fi");
-        } else {
-            s.line("# nginx's certificate and key must already be on the host (edge.tls).");
-            s.line(&format!(
-                "for f in {} {}; do",
-                sh_quote(&tls.certificate),
-                sh_quote(&tls.key)
-            ));
-            s.line("  if [ ! -f \"$f\" ] || [ ! -s \"$f\" ]; then");
-            s.line("    fail \"TLS file $f is missing or empty: put the certificate and key there, then run the deploy again\"");
-            s.line("  fi");
-            s.line("done");
+        match tls.source {
+            TlsSource::SelfSigned => {
+                s.line("# A self-signed certificate for nginx, made once.");
+                self_signed(&mut s, tls, SELF_SIGNED_DAYS);
+            }
+            TlsSource::Acme => {
+                s.line(
+                    "# nginx starts with a placeholder certificate, valid for a day, and serves",
+                );
+                s.line("# the ACME challenges from the webroot; the CA's certificate replaces the");
+                s.line("# placeholder once the stack is up (below).");
+                s.line(&format!("mkdir -p {}/webroot", acme::DATA_DIR));
+                self_signed(&mut s, tls, acme::PLACEHOLDER_DAYS);
+            }
+            TlsSource::Files => {
+                s.line("# nginx's certificate and key must already be on the host (edge.tls).");
+                s.line(&format!(
+                    "for f in {} {}; do",
+                    sh_quote(&tls.certificate),
+                    sh_quote(&tls.key)
+                ));
+                s.line("  if [ ! -f \"$f\" ] || [ ! -s \"$f\" ]; then");
+                s.line("    fail \"TLS file $f is missing or empty: put the certificate and key there, then run the deploy again\"");
+                s.line("  fi");
+                s.line("done");
+            }
         }
     }
 
@@ -237,11 +237,59 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("mv -f \"$stack_dir/.env.new\" \"$stack_dir/.env\"");
     s.line("");
     s.line("docker compose up --detach --remove-orphans --wait --wait-timeout 900");
+    if tls.is_some_and(|t| t.source == TlsSource::Acme) {
+        let unit = acme::unit_name(stack);
+        s.line("");
+        s.line("# nginx's certificate from the ACME CA; the timer renews it twice a day when due.");
+        for ext in ["service", "timer"] {
+            s.line(&format!(
+                "install -m 0644 {}/acme.{ext} {}",
+                acme::DATA_DIR,
+                sh_quote(&format!("/etc/systemd/system/{unit}.{ext}"))
+            ));
+        }
+        s.line("systemctl daemon-reload");
+        s.line(&format!(
+            "systemctl enable --now {}",
+            sh_quote(&format!("{unit}.timer"))
+        ));
+        s.line(&format!(
+            "if ! sh {}; then",
+            sh_quote(&acme::renew_script(stack))
+        ));
+        s.line("  echo 'futurestack: warning: no certificate from the ACME CA yet; nginx serves a placeholder and the timer tries again (do the domains resolve to this host?)' >&2");
+        s.line("fi");
+    }
     s.line(&format!(
         "echo {}",
         sh_quote(&format!("futurestack: {} is up", stack.project))
     ));
     s.out
+}
+
+/// How long a self-signed certificate is valid: 825 days, the longest Apple's
+/// platforms accept for a TLS server certificate (support.apple.com/HT210176).
+const SELF_SIGNED_DAYS: u32 = 825;
+
+/// A self-signed certificate for the first domain where nginx expects one, made
+/// only when the certificate or key is missing or empty.
+fn self_signed(s: &mut Script, tls: &TlsFiles, days: u32) {
+    let (certificate, key) = (sh_quote(&tls.certificate), sh_quote(&tls.key));
+    s.line(&format!(
+        "if [ ! -s {certificate} ] || [ ! -s {key} ]; then"
+    ));
+    if let Some((dir, _)) = tls.certificate.rsplit_once('/') {
+        s.line(&format!(
+            "  mkdir -p {}",
+            sh_quote(dir.trim_start_matches("./"))
+        ));
+    }
+    s.line(&format!(
+        "  openssl req -x509 -newkey rsa:2048 -nodes -days {days} -subj {} -addext {} -keyout {key} -out {certificate}",
+        sh_quote(&format!("/CN={}", tls.domain)),
+        sh_quote(&format!("subjectAltName=DNS:{}", tls.domain)),
+    ));
+    s.line("fi");
 }
 
 struct Script {
@@ -271,13 +319,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{sh_quote, sha256_hex};
-
-    #[test]
-    fn shell_quoting_keeps_every_byte() {
-        assert_eq!(sh_quote("/opt/futurestack/a"), "'/opt/futurestack/a'");
-        assert_eq!(sh_quote("it's $(x)"), "'it'\\''s $(x)'");
-    }
+    use super::sha256_hex;
 
     #[test]
     fn sha256_matches_the_standard_vectors() {

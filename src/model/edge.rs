@@ -3,45 +3,90 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::acme::{self, Acme};
 use super::{Bind, Dependency, Healthcheck, Port, Service, kinds};
-use crate::spec::{ByteSize, Kind, Restart, ServiceClass, Spec};
+use crate::spec::{ByteSize, Kind, Restart, ServiceClass, Spec, TlsSource};
 
-/// Where the TLS certificate and key are mounted in the nginx container.
+/// Where the TLS certificate and key are mounted in the nginx container
+/// (`files` and `self_signed`; ACME's are in [`acme::NGINX_CERTIFICATES`]).
 pub const TLS_CERTIFICATE: &str = "/etc/nginx/tls/tls.crt";
 pub const TLS_KEY: &str = "/etc/nginx/tls/tls.key";
 /// Where the deploy keeps a self-signed certificate, relative to the compose file.
 pub const SELF_SIGNED_CERTIFICATE: &str = "./tls/fullchain.pem";
 pub const SELF_SIGNED_KEY: &str = "./tls/privkey.pem";
 
-/// The certificate and key nginx mounts, as the deploy must provide them.
+/// The certificate and key nginx serves, as the deploy must provide them.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
-    /// The deploy makes them (self-signed, for the first domain) when missing.
-    pub self_signed: bool,
+    pub source: TlsSource,
     /// Host paths, absolute or relative to the compose file.
     pub certificate: String,
     pub key: String,
-    /// Common name of a self-signed certificate.
+    /// Where nginx reads them.
+    pub nginx_certificate: String,
+    pub nginx_key: String,
+    /// Common name of a self-signed (or placeholder) certificate: the first domain.
     pub domain: String,
+    /// With `source: acme`: what lego needs.
+    pub acme: Option<Acme>,
 }
 
 impl TlsFiles {
     /// What `edge.tls` asks for (validation made sure that `files` names both paths).
     fn of(tls: &crate::spec::Tls, domains: &[String]) -> TlsFiles {
-        let self_signed = tls.source == crate::spec::TlsSource::SelfSigned;
-        let (certificate, key) = if self_signed {
-            (SELF_SIGNED_CERTIFICATE.into(), SELF_SIGNED_KEY.into())
-        } else {
-            (
+        let (certificate, key) = match tls.source {
+            TlsSource::SelfSigned => (SELF_SIGNED_CERTIFICATE.into(), SELF_SIGNED_KEY.into()),
+            TlsSource::Files => (
                 tls.certificate.clone().unwrap_or_default(),
                 tls.key.clone().unwrap_or_default(),
-            )
+            ),
+            TlsSource::Acme => (acme::certificate_file(), acme::key_file()),
+        };
+        let (nginx_certificate, nginx_key) = match tls.source {
+            TlsSource::Acme => (
+                format!("{}/{}.crt", acme::NGINX_CERTIFICATES, acme::CERT_NAME),
+                format!("{}/{}.key", acme::NGINX_CERTIFICATES, acme::CERT_NAME),
+            ),
+            _ => (TLS_CERTIFICATE.into(), TLS_KEY.into()),
         };
         TlsFiles {
-            self_signed,
+            source: tls.source,
             certificate,
             key,
+            nginx_certificate,
+            nginx_key,
             domain: domains.first().cloned().unwrap_or_default(),
+            acme: (tls.source == TlsSource::Acme).then(|| Acme {
+                domains: domains.to_vec(),
+                email: tls.email.clone(),
+                directory: tls
+                    .directory
+                    .clone()
+                    .unwrap_or_else(|| acme::LETS_ENCRYPT.into()),
+            }),
+        }
+    }
+
+    /// nginx's bind mounts: the two files, or for ACME lego's certificate folder
+    /// and the challenge webroot (folders, so that renewed files are seen).
+    fn binds(&self) -> Vec<Bind> {
+        let bind = |source: String, target: &str| Bind {
+            source,
+            target: target.into(),
+            read_only: true,
+        };
+        match self.source {
+            TlsSource::Acme => vec![
+                bind(
+                    format!("./{}/certificates", acme::DATA_DIR),
+                    acme::NGINX_CERTIFICATES,
+                ),
+                bind(format!("./{}/webroot", acme::DATA_DIR), acme::NGINX_WEBROOT),
+            ],
+            _ => vec![
+                bind(self.certificate.clone(), TLS_CERTIFICATE),
+                bind(self.key.clone(), TLS_KEY),
+            ],
         }
     }
 }
@@ -268,16 +313,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         read_only: true,
     }];
     if let Some(t) = &tls_files {
-        binds.push(Bind {
-            source: t.certificate.clone(),
-            target: TLS_CERTIFICATE.into(),
-            read_only: true,
-        });
-        binds.push(Bind {
-            source: t.key.clone(),
-            target: TLS_KEY.into(),
-            read_only: true,
-        });
+        binds.extend(t.binds());
     }
     let nginx = Service {
         name: "nginx".into(),

@@ -139,6 +139,15 @@ pub fn info(kind: Kind) -> KindInfo {
             0.05,
             64,
         ),
+        // prometheus/blackbox_exporter v0.28.0: `Dockerfile` (busybox base, so
+        // `wget` is there), `main.go` (port 9115, `/-/healthy`, `--config.file`).
+        Kind::BlackboxExporter => monitoring(
+            "prom/blackbox-exporter:v0.28.0",
+            &[("metrics", 9115)],
+            None,
+            0.05,
+            32,
+        ),
         Kind::Exporter(ExporterFor::Mysql) => monitoring(
             "prom/mysqld-exporter:v0.16.0",
             &[("metrics", 9104)],
@@ -239,7 +248,7 @@ pub fn healthcheck(
         Kind::Weaviate => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/v1/.well-known/ready || exit 1"
         )),
-        Kind::Prometheus | Kind::Alertmanager => Some(format!(
+        Kind::Prometheus | Kind::Alertmanager | Kind::BlackboxExporter => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/-/healthy || exit 1"
         )),
         Kind::Grafana => Some(format!(

@@ -5,12 +5,14 @@
 //! Building the model never fails: references that do not resolve are skipped here
 //! and reported by `validate`, so all problems can be reported at once.
 
+pub mod acme;
 mod alerts;
 pub mod cloud;
 pub mod deploy;
 pub mod edge;
 pub mod kinds;
 pub mod monitoring;
+pub mod probes;
 
 pub use alerts::expand_labels;
 
@@ -320,7 +322,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
     }
 
     let edge = edge::add(spec, &mut services);
-    let monitoring = monitoring::add(spec, &mut services);
+    let monitoring = monitoring::add(spec, edge.as_ref(), &mut services);
 
     // Who receives each secret, in one pass (services are sorted, so lists are too).
     let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -795,6 +797,7 @@ pub fn connection_env(used: &Service) -> Vec<(String, String)> {
         | Kind::Alertmanager
         | Kind::Grafana
         | Kind::NodeExporter
+        | Kind::BlackboxExporter
         | Kind::Nginx
         | Kind::Exporter(_) => put(
             format!("{}_URL", env_name(&used.name)),

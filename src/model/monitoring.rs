@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Bind, Dependency, Healthcheck, Mount, Port, Service, kinds};
+use super::probes::{self, TlsProbe};
+use super::{Bind, Dependency, Healthcheck, Mount, Port, Service, edge, kinds};
 use crate::spec::{
     AlertSeverity, AppMetrics, ByteSize, Duration, ExporterFor, Kind, MonitoringMode, ReceiverKind,
     Restart, ServiceClass, Spec,
@@ -27,6 +28,8 @@ pub struct Model {
     /// Services shown on the dashboard, by class.
     pub apps: Vec<String>,
     pub databases: Vec<(String, Kind)>,
+    /// The probe of nginx's TLS certificate (own monitoring with TLS).
+    pub tls_probe: Option<TlsProbe>,
 }
 
 /// One scrape job: one service's metrics endpoint.
@@ -110,6 +113,9 @@ pub fn added_names(spec: &Spec) -> Vec<String> {
     }
     if mon.mode == MonitoringMode::Own {
         names.extend(["prometheus", "alertmanager", "grafana", "node-exporter"].map(String::from));
+        if spec.edge.as_ref().is_some_and(|e| e.tls.is_some()) {
+            names.push(probes::SERVICE.to_owned());
+        }
     }
     names
 }
@@ -185,7 +191,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 /// Adds exporters and monitoring containers to `services` and returns the
 /// monitoring model. `services` must be the resolved spec services; the result is
 /// sorted by name again.
-pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
+pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>) -> Option<Model> {
     let mon = spec.monitoring.as_ref()?;
     let taken: BTreeSet<String> = services.iter().map(|s| s.name.clone()).collect();
     // Networks the monitoring side lives on.
@@ -297,6 +303,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
     }
 
     let receivers = receivers(spec);
+    let mut tls_probe = None;
     let prometheus_address;
     if mon.mode == MonitoringMode::Own {
         // node-exporter: the host's metrics.
@@ -315,6 +322,14 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
             address: "node-exporter:9100".into(),
             metrics_path: "/metrics".into(),
         });
+
+        // The blackbox exporter: the certificate nginx serves, as clients see it.
+        if let Some((probe, exporter)) =
+            edge.and_then(|e| probes::tls(e, services, &mon_networks, generated_service))
+        {
+            tls_probe = Some(probe);
+            added.push(exporter);
+        }
 
         let mut alertmanager =
             generated_service("alertmanager", Kind::Alertmanager, mon_networks.clone());
@@ -439,7 +454,8 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
     apps.sort();
     databases.sort();
 
-    let rule_files = super::alerts::rule_files(spec, mon, &jobs, &databases, &apps);
+    let rule_files =
+        super::alerts::rule_files(spec, mon, &jobs, &databases, &apps, tls_probe.as_ref());
     Some(Model {
         mode: mon.mode,
         scrape_interval: mon.scrape_interval,
@@ -451,6 +467,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         app_metrics: mon.app_metrics.clone(),
         apps,
         databases,
+        tls_probe,
     })
 }
 

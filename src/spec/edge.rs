@@ -53,8 +53,10 @@ impl Edge {
 #[serde(deny_unknown_fields)]
 pub struct Tls {
     /// `files`: a certificate and key already on the host (the deploy fails, naming
-    /// them, when either is missing). `self_signed`: the deploy makes a self-signed
-    /// certificate for the first domain (not allowed in production).
+    /// them, when either is missing). `acme`: a certificate for every domain from an
+    /// ACME CA (Let's Encrypt unless `directory` says otherwise), by HTTP-01 on
+    /// port 80, renewed twice a day when due. `self_signed`: the deploy makes a
+    /// self-signed certificate for the first domain (not allowed in production).
     #[serde(default)]
     pub source: TlsSource,
     /// With `source: files`: the certificate chain (PEM), an absolute path on the host.
@@ -63,6 +65,14 @@ pub struct Tls {
     /// With `source: files`: the private key (PEM), an absolute path on the host.
     #[serde(default)]
     pub key: Option<String>,
+    /// With `source: acme`: the contact address of the ACME account (expiry and
+    /// policy notices). Optional.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// With `source: acme`: the CA's ACME directory URL (`https://`). Default:
+    /// Let's Encrypt; its staging directory is good for trying things out.
+    #[serde(default)]
+    pub directory: Option<String>,
 }
 
 /// How the host gets its TLS certificate.
@@ -75,6 +85,9 @@ pub enum TlsSource {
     Files,
     /// A self-signed certificate the deploy creates once, for development and staging.
     SelfSigned,
+    /// A certificate from an ACME CA (lego, HTTP-01 on the webroot nginx serves),
+    /// obtained by the deploy and renewed by a systemd timer, which reloads nginx.
+    Acme,
 }
 
 /// A public route to an app service.

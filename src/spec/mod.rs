@@ -380,6 +380,11 @@ pub enum Kind {
     #[serde(skip)]
     #[schemars(skip)]
     NodeExporter,
+    /// Probes what clients see (the TLS certificate nginx serves).
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    BlackboxExporter,
     #[doc(hidden)]
     #[serde(skip)]
     #[schemars(skip)]
@@ -440,6 +445,7 @@ impl Kind {
             Kind::Alertmanager => "alertmanager",
             Kind::Grafana => "grafana",
             Kind::NodeExporter => "node-exporter",
+            Kind::BlackboxExporter => "blackbox-exporter",
             Kind::Nginx => "nginx",
             Kind::Exporter(_) => "exporter",
         }
@@ -466,6 +472,7 @@ impl Kind {
                 | Kind::Alertmanager
                 | Kind::Grafana
                 | Kind::NodeExporter
+                | Kind::BlackboxExporter
                 | Kind::Exporter(_)
         )
     }

@@ -6,6 +6,7 @@ use serde_json::{Value as J, json};
 
 use crate::error::Error;
 use crate::model::monitoring::{Model, Rule};
+use crate::model::probes;
 use crate::model::{Stack, expand_labels};
 use crate::render::{self, Files, Templates};
 use crate::spec::{Kind, MonitoringMode, ReceiverKind};
@@ -23,6 +24,16 @@ struct View<'a> {
     prometheus_url: String,
     targets_json: String,
     dashboard_json: String,
+    tls_probe: Option<ProbeView<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProbeView<'a> {
+    job: &'static str,
+    module: &'static str,
+    target: &'a str,
+    server_name: &'a str,
+    exporter: &'a str,
 }
 
 #[derive(Serialize)]
@@ -91,6 +102,13 @@ pub fn render(
     };
     let own = model.mode == MonitoringMode::Own;
     let view = View {
+        tls_probe: model.tls_probe.as_ref().map(|p| ProbeView {
+            job: probes::JOB,
+            module: probes::MODULE,
+            target: &p.target,
+            server_name: &p.server_name,
+            exporter: &p.exporter,
+        }),
         own,
         scrape_interval: model.scrape_interval.to_string(),
         evaluation_interval: model.evaluation_interval.to_string(),

@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::model::Stack;
-use crate::model::edge::{STATUS_PORT, TLS_CERTIFICATE, TLS_KEY};
+use crate::model::acme;
+use crate::model::edge::STATUS_PORT;
 use crate::render::{self, Files, Templates};
 
 #[derive(Serialize)]
@@ -12,12 +13,30 @@ struct View<'a> {
     tls: bool,
     redirect_http: bool,
     max_body: String,
-    certificate: &'static str,
-    key: &'static str,
+    certificate: &'a str,
+    key: &'a str,
+    /// Folder of the ACME challenges, when lego gets the certificate.
+    acme_webroot: Option<&'static str>,
+    /// The renewal script and its systemd units, when lego gets the certificate.
+    acme: Option<AcmeView>,
+    project: &'a str,
     status_port: u16,
     zones: Vec<(&'a str, u32)>,
     upstreams: Vec<(&'a str, &'a str)>,
     servers: Vec<ServerView<'a>>,
+}
+
+#[derive(Serialize)]
+struct AcmeView {
+    image: &'static str,
+    args: Vec<String>,
+    /// lego's data folder, relative to the compose file, and where lego sees it.
+    dir: &'static str,
+    lego_path: &'static str,
+    certificate: String,
+    unit: String,
+    /// Absolute path of `renew.sh` on the host.
+    script: String,
 }
 
 #[derive(Serialize)]
@@ -52,12 +71,26 @@ pub fn render(
     let Some(edge) = &stack.edge else {
         return Ok(Files::new());
     };
+    let tls = edge.tls_files.as_ref();
     let view = View {
         tls: edge.tls(),
         redirect_http: edge.redirect_http,
         max_body: edge.max_body.docker(),
-        certificate: TLS_CERTIFICATE,
-        key: TLS_KEY,
+        certificate: tls.map_or("", |t| t.nginx_certificate.as_str()),
+        key: tls.map_or("", |t| t.nginx_key.as_str()),
+        acme_webroot: tls
+            .and_then(|t| t.acme.as_ref())
+            .map(|_| acme::NGINX_WEBROOT),
+        acme: tls.and_then(|t| t.acme.as_ref()).map(|a| AcmeView {
+            image: acme::LEGO_IMAGE,
+            args: a.lego_args(),
+            dir: acme::DATA_DIR,
+            lego_path: acme::LEGO_PATH,
+            certificate: acme::certificate_file(),
+            unit: acme::unit_name(stack),
+            script: acme::renew_script(stack),
+        }),
+        project: &stack.project,
         status_port: STATUS_PORT,
         zones: edge
             .zones

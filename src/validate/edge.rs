@@ -196,13 +196,71 @@ pub fn check(ctx: &mut Ctx) {
     }
 }
 
+/// An ACME account contact: `local@domain`, nothing a shell or URL would read.
+pub fn email_ok(email: &str) -> bool {
+    email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && local.len() <= 64
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c))
+            && domain_ok(domain)
+    })
+}
+
+/// An ACME directory: `https://host[:port]/path` of plain characters.
+pub fn directory_ok(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.split_once(':').map_or(authority, |(h, port)| {
+        if !port.is_empty() && port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            ""
+        }
+    });
+    (domain_ok(host) || host == "localhost")
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._~-/".contains(c))
+}
+
 /// FS152: a TLS source with what it needs, and nothing it would ignore.
 fn check_tls(ctx: &mut Ctx, tls: &crate::spec::Tls) {
     use crate::spec::TlsSource;
-    let files = [("certificate", &tls.certificate), ("key", &tls.key)];
+    let source = match tls.source {
+        TlsSource::Files => "files",
+        TlsSource::SelfSigned => "self_signed",
+        TlsSource::Acme => "acme",
+    };
+    let unused = |ctx: &mut Ctx, field: &str, value: bool, used_by: &str| {
+        if value {
+            let at = ctx.key(&["edge", "tls", field]);
+            ctx.push(
+                Diagnostic::error(
+                    "FS152",
+                    format!("`edge.tls.{field}` has no effect with `source: {source}`"),
+                )
+                .at_opt(at)
+                .with_help(format!(
+                    "remove `{field}`, or set `source: {used_by}`, which uses it"
+                )),
+            );
+        }
+    };
+    if tls.source != TlsSource::Files {
+        unused(ctx, "certificate", tls.certificate.is_some(), "files");
+        unused(ctx, "key", tls.key.is_some(), "files");
+    }
+    if tls.source != TlsSource::Acme {
+        unused(ctx, "email", tls.email.is_some(), "acme");
+        unused(ctx, "directory", tls.directory.is_some(), "acme");
+    }
     match tls.source {
         TlsSource::Files => {
-            for (field, path) in files {
+            for (field, path) in [("certificate", &tls.certificate), ("key", &tls.key)] {
                 match path {
                     Some(path) if !host_path_ok(path) => {
                         let at = ctx.at(&["edge", "tls", field]);
@@ -218,7 +276,7 @@ fn check_tls(ctx: &mut Ctx, tls: &crate::spec::Tls) {
                         ctx.push(
                             Diagnostic::error("FS152", format!("`edge.tls` takes its certificate from files on the host, but names no `{field}`"))
                                 .at_opt(at)
-                                .with_help(format!("add `{field}:` with the absolute path of the PEM file on the host, or set `source: self_signed` outside production")),
+                                .with_help(format!("add `{field}:` with the absolute path of the PEM file on the host, or set `source: acme` to get a certificate from Let's Encrypt")),
                         );
                     }
                 }
@@ -231,26 +289,50 @@ fn check_tls(ctx: &mut Ctx, tls: &crate::spec::Tls) {
                     Diagnostic::error("FS152", "a self-signed certificate in production")
                         .at_opt(at)
                         .with_help(
-                            "browsers refuse it: use `source: files` with a certificate from a CA",
+                            "browsers refuse it: use `source: acme`, or `source: files` with a certificate from a CA",
                         ),
                 );
             }
-            for (field, path) in files {
-                if path.is_some() {
-                    let at = ctx.key(&["edge", "tls", field]);
-                    ctx.push(
-                        Diagnostic::error(
-                            "FS152",
-                            format!("`edge.tls.{field}` has no effect with `source: self_signed`"),
-                        )
-                        .at_opt(at)
-                        .with_help(format!(
-                            "remove `{field}`, or set `source: files` to use the files on the host"
-                        )),
-                    );
-                }
-            }
         }
+        TlsSource::Acme => check_acme(ctx, tls),
+    }
+}
+
+/// FS152: what HTTP-01 needs. The CA connects to port 80 of every domain
+/// (RFC 8555, section 8.3), so nginx must listen there, on every interface.
+fn check_acme(ctx: &mut Ctx, tls: &crate::spec::Tls) {
+    let Some(edge) = &ctx.spec.edge else { return };
+    if edge.http_port != 80 {
+        let at = ctx.at(&["edge", "http_port"]);
+        ctx.push(
+            Diagnostic::error("FS152", format!("ACME's HTTP-01 challenge comes to port 80, but nginx listens on {} on the host", edge.http_port))
+                .at_opt(at)
+                .with_help("remove `http_port` (80 is the default), or use `source: files` with a certificate obtained elsewhere"),
+        );
+    }
+    if !edge.public {
+        let at = ctx.at(&["edge", "public"]);
+        ctx.push(
+            Diagnostic::error("FS152", "ACME's HTTP-01 challenge cannot reach nginx bound to 127.0.0.1")
+                .at_opt(at)
+                .with_help("remove `public: false`, or use `source: files` with a certificate obtained elsewhere"),
+        );
+    }
+    if let Some(email) = tls.email.as_deref().filter(|e| !email_ok(e)) {
+        let at = ctx.at(&["edge", "tls", "email"]);
+        ctx.push(
+            Diagnostic::error("FS152", format!("`{}` is not a plain e-mail address", shown(email)))
+                .at_opt(at)
+                .with_help("use `name@example.com`: letters, digits and `._+-` before the `@`, a domain after it"),
+        );
+    }
+    if let Some(url) = tls.directory.as_deref().filter(|u| !directory_ok(u)) {
+        let at = ctx.at(&["edge", "tls", "directory"]);
+        ctx.push(
+            Diagnostic::error("FS152", format!("`{}` is not a plain https:// ACME directory URL", shown(url)))
+                .at_opt(at)
+                .with_help("use the CA's directory URL, for example `https://acme-staging-v02.api.letsencrypt.org/directory`"),
+        );
     }
 }
 
@@ -282,5 +364,32 @@ mod tests {
             assert!(!domain_ok(bad), "{bad:?}");
         }
         assert!(domain_ok("future.example.com"));
+        for bad in [
+            "",
+            "@a.com",
+            "a@",
+            "a b@c.com",
+            "a@localhost",
+            "'a'@b.com",
+            "a@b.com\n",
+            "$x@b.com",
+        ] {
+            assert!(!email_ok(bad), "{bad:?}");
+        }
+        assert!(email_ok("ops+future@example.com"));
+        for bad in [
+            "http://acme.example.com/directory",
+            "https://",
+            "https://a.com/dir?x=$(id)",
+            "https://a.com:99999/d",
+            "https://a.com/d'",
+            "https://user@a.com/d",
+        ] {
+            assert!(!directory_ok(bad), "{bad:?}");
+        }
+        assert!(directory_ok(
+            "https://acme-v02.api.letsencrypt.org/directory"
+        ));
+        assert!(directory_ok("https://localhost:14000/dir"));
     }
 }

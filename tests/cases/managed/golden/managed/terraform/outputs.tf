@@ -32,5 +32,5 @@ output "redis_endpoint" {
 
 output "urls" {
   description = "Public URLs of the stack."
-  value       = ["https://future.example.com/"]
+  value       = ["https://future.example.com/", "https://www.future.example.com/"]
 }
