@@ -215,7 +215,7 @@ pub fn directory_ok(url: &str) -> bool {
     };
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = authority.split_once(':').map_or(authority, |(h, port)| {
-        if !port.is_empty() && port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit()) {
+        if port.parse::<u16>().is_ok_and(|p| p > 0) && port.chars().all(|c| c.is_ascii_digit()) {
             h
         } else {
             ""
@@ -298,6 +298,9 @@ fn check_tls(ctx: &mut Ctx, tls: &crate::spec::Tls) {
     }
 }
 
+/// Where the CA fetches HTTP-01 challenges (RFC 8555, 8.3).
+const ACME_PREFIX: &str = "/.well-known/acme-challenge/";
+
 /// FS152: what HTTP-01 needs. The CA connects to port 80 of every domain
 /// (RFC 8555, section 8.3), so nginx must listen there, on every interface.
 fn check_acme(ctx: &mut Ctx, tls: &crate::spec::Tls) {
@@ -317,6 +320,21 @@ fn check_acme(ctx: &mut Ctx, tls: &crate::spec::Tls) {
                 .at_opt(at)
                 .with_help("remove `public: false`, or use `source: files` with a certificate obtained elsewhere"),
         );
+    }
+    // nginx's challenge location is `^~ /.well-known/acme-challenge/`; a route
+    // there would be a duplicate location, or a longer prefix taking the challenges.
+    let spec = ctx.spec;
+    for (service, s) in &spec.services {
+        for (name, route) in &s.routes {
+            if route.path.starts_with(ACME_PREFIX) {
+                let at = ctx.at(&["services", service, "routes", name, "path"]);
+                ctx.push(
+                    Diagnostic::error("FS152", format!("route `{name}` of `{service}` takes `{}`, where ACME's challenges must reach nginx's webroot", shown(&route.path)))
+                        .at_opt(at)
+                        .with_help(format!("move the route off `{ACME_PREFIX}`, or use `source: files`")),
+                );
+            }
+        }
     }
     if let Some(email) = tls.email.as_deref().filter(|e| !email_ok(e)) {
         let at = ctx.at(&["edge", "tls", "email"]);
