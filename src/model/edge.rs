@@ -142,9 +142,10 @@ pub struct RouteModel {
     /// Rate-limit zone and burst.
     pub limit: Option<(String, u32)>,
     /// Public paths under this route that reach the app's metrics or admin
-    /// endpoints, answered with 404 instead: `(exact, path)`; a prefix also
-    /// covers everything below it.
-    pub blocked: Vec<(bool, String)>,
+    /// endpoints, answered with 404 instead, together with every path that
+    /// continues them with anything but a name character (`/admin/x`,
+    /// `/admin;x`, `/admin` and a newline, in any case).
+    pub blocked: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -226,7 +227,6 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
             let blocked = private_paths(service)
                 .iter()
                 .filter_map(|p| public_path(&r.path, r.exact, r.strip_prefix, p))
-                .flat_map(|p| [(true, p.clone()), (false, format!("{p}/"))])
                 .collect();
             let model = RouteModel {
                 name: route_name.clone(),

@@ -211,6 +211,44 @@ pub fn secret_path(secret: &str) -> String {
     format!("/run/secrets/{secret}")
 }
 
+/// Owner and mode of the secret files Compose writes into a kind's container
+/// (the long syntax's `uid`, `gid`, `mode`; Compose copies an `environment:`
+/// secret in as a file with them, docker/compose `pkg/compose/secrets.go`,
+/// v2.6.1 to v2.40.3). Always explicit: Compose's default mode was 0400 up to
+/// 2.19, 0444 from 2.20, 0440 in 2.34 and 0444 again from 2.35.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretFile {
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub mode: u32,
+}
+
+/// The secret-file contract of each kind's image.
+pub fn secret_file(kind: Kind) -> SecretFile {
+    match kind {
+        // Elasticsearch's `ELASTIC_PASSWORD_FILE` loader refuses a file whose mode is
+        // not 400 or 600, then reads it as the image's user 1000:0
+        // (elastic/elasticsearch `distribution/src/bin/elasticsearch-env-from-file`;
+        // elastic/dockerfiles v8.15.5 `elasticsearch/Dockerfile`: `USER 1000:0`).
+        Kind::Elasticsearch => SecretFile {
+            uid: Some(1000),
+            gid: Some(0),
+            mode: 0o400,
+        },
+        // Everyone else reads its secret as a user that is not root: the MySQL and
+        // PostgreSQL entrypoints read `*_FILE` again after dropping to their own
+        // user (docker-library `docker-entrypoint.sh`: `docker_setup_env` runs
+        // before and after `gosu`); Grafana (472), Alertmanager (nobody) and the
+        // exporters run as non-root image users; apps are unknown. Secrets are
+        // the only thing in these files, and the containers are single-purpose.
+        _ => SecretFile {
+            uid: None,
+            gid: None,
+            mode: 0o444,
+        },
+    }
+}
+
 /// The health check command of a container (`CMD-SHELL` form), if the kind has one.
 /// `port` is the main container port; `secret` looks up a role's secret name.
 pub fn healthcheck(

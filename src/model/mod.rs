@@ -711,12 +711,17 @@ fn own_command(
             let base = format!(
                 "redis-server --appendonly yes --maxmemory {maxmemory}mb --maxmemory-policy noeviction"
             );
+            // The password is read by a shell, which then hands `redis-server` back
+            // to the image's entrypoint: only with `redis-server` as its first
+            // argument does it drop from root to the `redis` user (docker-library/redis
+            // 7.x `docker-entrypoint.sh`: `if [ "$1" = 'redis-server' -a "$(id -u)" = '0' ]
+            // ... exec gosu redis`); `sh -c "exec redis-server ..."` alone runs as root.
             Some(match secret("password") {
                 Some(name) => vec![
                     "sh".into(),
                     "-c".into(),
                     format!(
-                        "exec {base} --requirepass \"$(cat {})\"",
+                        "exec docker-entrypoint.sh {base} --requirepass \"$(cat {})\"",
                         kinds::secret_path(&name)
                     ),
                 ],

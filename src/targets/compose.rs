@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::{Service, Stack};
+use crate::model::{Service, Stack, kinds};
 use crate::render::{self, Files, Templates};
 
 #[derive(Serialize)]
@@ -31,7 +31,8 @@ struct ServiceView<'a> {
     expose: Vec<String>,
     networks: Vec<&'a str>,
     depends_on: Vec<(&'a str, &'static str)>,
-    secrets: &'a [String],
+    /// `(name, uid, gid, mode)`: the long syntax, with the image's contract.
+    secrets: Vec<(&'a str, Option<String>, Option<String>, String)>,
     volumes: Vec<(&'a str, &'a str)>,
     /// `(source, target, read_only)`, written in the long syntax with
     /// `bind.create_host_path: false`: Compose then mounts through the Engine's
@@ -201,7 +202,19 @@ fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceVi
                 )
             })
             .collect(),
-        secrets: &s.secrets,
+        secrets: s
+            .secrets
+            .iter()
+            .map(|name| {
+                let file = kinds::secret_file(s.kind);
+                (
+                    name.as_str(),
+                    file.uid.map(|u| u.to_string()),
+                    file.gid.map(|g| g.to_string()),
+                    format!("{:04o}", file.mode),
+                )
+            })
+            .collect(),
         binds: s
             .binds
             .iter()

@@ -25,6 +25,8 @@ struct View<'a> {
     targets_json: String,
     dashboard_json: String,
     tls_probe: Option<ProbeView<'a>>,
+    stack: &'a str,
+    environment: &'a str,
 }
 
 #[derive(Serialize)]
@@ -81,6 +83,8 @@ struct ReceiverView<'a> {
     to: Option<&'a str>,
     from: Option<&'a str>,
     smarthost: Option<&'a str>,
+    /// SMTPS (port 465): TLS from the start, no STARTTLS.
+    implicit_tls: bool,
     username: Option<&'a str>,
     password_file: Option<&'a str>,
 }
@@ -102,6 +106,8 @@ pub fn render(
     };
     let own = model.mode == MonitoringMode::Own;
     let view = View {
+        stack: &stack.name,
+        environment: &stack.env,
         tls_probe: model.tls_probe.as_ref().map(|p| ProbeView {
             job: probes::JOB,
             module: probes::MODULE,
@@ -143,6 +149,10 @@ pub fn render(
                 to: r.to.as_deref(),
                 from: r.from.as_deref(),
                 smarthost: r.smarthost.as_deref(),
+                implicit_tls: r
+                    .smarthost
+                    .as_deref()
+                    .is_some_and(|h| h.rsplit_once(':').is_some_and(|(_, port)| port == "465")),
                 username: r.username.as_deref(),
                 password_file: r.password_file.as_deref(),
             })

