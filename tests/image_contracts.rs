@@ -92,6 +92,13 @@ fn problems(compose: &J) -> Vec<String> {
                 }
             }
         }
+        // prometheus/mysqld_exporter: it logs in as `--mysqld.username` with the
+        // password in MYSQLD_EXPORTER_PASSWORD; the MySQL image creates
+        // MYSQL_USER with MYSQL_PASSWORD, and root with MYSQL_ROOT_PASSWORD
+        // (docker-library/mysql `docker-entrypoint.sh`).
+        if image_is(service, "prom/mysqld-exporter") {
+            out.extend(mysql_exporter_login(name, service, compose));
+        }
         // docker-library/redis 7.x `docker-entrypoint.sh`: only a first argument of
         // `redis-server` (or one starting with `-`) makes it drop to the `redis`
         // user; any other command runs as root.
@@ -115,6 +122,36 @@ fn problems(compose: &J) -> Vec<String> {
     out
 }
 
+/// The exporter's user and password file must be a pair the MySQL image created.
+fn mysql_exporter_login(name: &str, exporter: &J, compose: &J) -> Vec<String> {
+    let script = strings(&exporter["entrypoint"]).join(" ");
+    let after = |key: &str| {
+        script.split_once(key).map(|(_, rest)| {
+            rest.split(|c: char| c == ' ' || c == ')' || c == '"')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
+    };
+    let (Some(user), Some(file)) = (after("--mysqld.username="), after("$(cat ")) else {
+        return vec![format!("{name}: no user or password file in {script:?}")];
+    };
+    let address = after("--mysqld.address=").unwrap_or_default();
+    let host = address.split(':').next().unwrap_or_default();
+    let mysql = &compose["services"][host]["environment"];
+    let (want_user, want_file) = match mysql["MYSQL_USER"].as_str() {
+        Some(u) if user != "root" => (u, mysql["MYSQL_PASSWORD_FILE"].as_str()),
+        _ => ("root", mysql["MYSQL_ROOT_PASSWORD_FILE"].as_str()),
+    };
+    if user != want_user || Some(file.as_str()) != want_file {
+        vec![format!(
+            "{name}: logs in as `{user}` with `{file}`, but `{host}` gives `{want_user}` the password in {want_file:?}"
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 #[test]
 fn every_generated_service_satisfies_its_image_contract() {
     let dirs: Vec<_> = golden_env_dirs()
@@ -136,6 +173,86 @@ fn every_generated_service_satisfies_its_image_contract() {
         }
     }
     assert!(elasticsearch >= 3 && redis >= 3, "{elasticsearch} {redis}");
+}
+
+struct One(String);
+impl futurestack::load::ReadSource for One {
+    fn read(&self, _: &Path) -> std::io::Result<String> {
+        Ok(self.0.clone())
+    }
+}
+
+/// A MySQL without an app user: the exporter must log in as root with root's password.
+#[test]
+fn the_mysql_exporter_uses_root_with_roots_password_when_there_is_no_app_user() {
+    let spec = r#"
+stack: mini
+host:
+  provider: alicloud
+  region: cn-hangzhou
+  instance_type: ecs.c7.xlarge
+  vcpus: 4
+  memory: 8GiB
+  disk: 40GiB
+  bootstrap: {bundle_url: https://example.com/mini.tar.gz}
+networks:
+  data: {default_for: [data, apps]}
+secrets:
+  root: {env: MINI_ROOT}
+  app: {env: MINI_APP}
+  grafana: {env: MINI_GRAFANA}
+monitoring: {mode: own, grafana: {admin_password: grafana}}
+services:
+  mysql:
+    kind: mysql
+    secrets: {root_password: root, password: app}
+"#;
+    use futurestack::{load, pipeline, render::Templates};
+    let loaded = load::load(
+        Path::new("environments/mini.yaml"),
+        "environments/mini.yaml",
+        &One(spec.to_owned()),
+        &mut load::Sources::default(),
+    )
+    .unwrap();
+    let analysis = pipeline::analyze(&loaded);
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+    let files = pipeline::render(analysis.stack.as_ref().unwrap(), &Templates::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in &files {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    let Some(compose) = resolved(dir.path()) else {
+        return;
+    };
+    let exporter = &compose["services"]["mysql-exporter"];
+    assert!(
+        strings(&exporter["entrypoint"])
+            .join(" ")
+            .contains("--mysqld.username=root")
+    );
+    assert_eq!(
+        mysql_exporter_login("mysql-exporter", exporter, &compose),
+        Vec::<String>::new()
+    );
+    // Guard: root with the app user's password is what the rule exists for.
+    let mut wrong = compose.clone();
+    let script = strings(&exporter["entrypoint"])
+        .join(" ")
+        .replace("/run/secrets/root", "/run/secrets/app");
+    wrong["services"]["mysql-exporter"]["entrypoint"] =
+        serde_json::json!(["/bin/sh", "-c", script]);
+    assert_eq!(
+        mysql_exporter_login(
+            "mysql-exporter",
+            &wrong["services"]["mysql-exporter"],
+            &wrong
+        )
+        .len(),
+        1
+    );
 }
 
 #[test]

@@ -474,9 +474,13 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
 fn configure_exporter(exporter: &mut Service, which: ExporterFor, target: &Service) {
     let host = &target.address;
     let port = target.main_port().map(|p| p.container).unwrap_or(0);
-    let secret = super::client_secret_role(target.engine)
-        .and_then(|role| target.secret_roles.get(role))
-        .cloned();
+    // The MySQL exporter logs in as the app user when there is one, else as root
+    // with root's password (never root with the app user's password).
+    let role = match which {
+        ExporterFor::Mysql if !target.env.contains_key("MYSQL_USER") => Some("root_password"),
+        _ => super::client_secret_role(target.engine),
+    };
+    let secret = role.and_then(|role| target.secret_roles.get(role)).cloned();
     let secret_file = secret.as_deref().map(kinds::secret_path);
     exporter.secrets = secret.into_iter().collect();
     // Exporters that take their password from the environment read it from the

@@ -302,6 +302,39 @@ fn check_ports_and_volumes(ctx: &mut Ctx, name: &str, s: &Service) {
         }
     }
     let data_mount = kinds::info(s.kind).data_mount;
+    // Two mounts on one path: Docker refuses to create the container.
+    let mut targets: BTreeMap<&str, &str> = BTreeMap::new();
+    if let Some(mount) =
+        data_mount.filter(|_| s.kind != Kind::App && !s.volumes.contains_key("data"))
+    {
+        targets.insert(mount, "data");
+    }
+    for (vol_name, volume) in &s.volumes {
+        let target = volume
+            .mount
+            .as_deref()
+            .or(data_mount.filter(|_| vol_name == "data"));
+        let Some(target) = target else { continue };
+        if let Some(other) = targets.insert(target, vol_name) {
+            let at = ctx.at(&["services", name, "volumes", vol_name, "mount"]);
+            let help = if other == "data" && !s.volumes.contains_key("data") {
+                format!(
+                    "`{target}` is where `{}` keeps its own `data` volume: name this volume `data` to replace it, or mount it elsewhere",
+                    s.kind.as_str()
+                )
+            } else {
+                "give each volume its own path".to_owned()
+            };
+            ctx.push(
+                Diagnostic::error(
+                    "FS123",
+                    format!("volumes `{other}` and `{vol_name}` of `{name}` both mount `{target}`"),
+                )
+                .at_opt(at)
+                .with_help(help),
+            );
+        }
+    }
     for (vol_name, volume) in &s.volumes {
         let has_default = vol_name == "data" && data_mount.is_some();
         if volume.mount.is_none() && !has_default {
