@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::acme::{self, Acme};
-use super::{Bind, Dependency, Healthcheck, Port, Service, kinds};
+use super::{Bind, Dependency, HealthTest, Healthcheck, Port, Service, kinds};
 use crate::spec::{ByteSize, Kind, Restart, ServiceClass, Spec, TlsSource};
 
 /// Where the TLS certificate and key are mounted in the nginx container
@@ -342,7 +342,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         secret_roles: BTreeMap::new(),
         healthcheck: kinds::healthcheck(Kind::Nginx, 80, "/healthz", &|_| None).map(|command| {
             Healthcheck {
-                command,
+                test: HealthTest::Shell(command),
                 interval_s: 30,
                 timeout_s: 5,
                 retries: 3,

@@ -2,7 +2,8 @@
 //! ports, where data lives, default limits, the secrets a kind needs, its health
 //! check, and the connection settings it gives to the services that use it.
 
-use crate::spec::{ExporterFor, Kind};
+use super::HealthTest;
+use crate::spec::{AppHealth, ExporterFor, HealthTool, Kind};
 
 /// Built-in knowledge about one kind.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +33,14 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 1.0,
             memory_mib: 1024,
             secret_roles: &[],
-            fields: &["health_path", "metrics_path", "routes"],
+            fields: &[
+                "health_path",
+                "healthcheck",
+                "command",
+                "entrypoint",
+                "metrics_path",
+                "routes",
+            ],
         },
         Kind::Mysql => KindInfo {
             default_image: Some("mysql:8.0.40"),
@@ -249,6 +257,36 @@ pub fn secret_file(kind: Kind) -> SecretFile {
     }
 }
 
+/// An app's health check: what `healthcheck` says, else an HTTP GET of
+/// `health_path` with Python. Validation made sure exactly one way is given and
+/// that paths are plain (letters, digits, `._~-/`), so they are safe in the
+/// shell and Python strings below.
+pub fn app_health(health: Option<&AppHealth>, port: u16, health_path: &str) -> Option<HealthTest> {
+    let default = AppHealth::default();
+    let health = health.unwrap_or(&default);
+    if health.disabled {
+        return None;
+    }
+    if let Some(command) = &health.command {
+        return Some(HealthTest::Exec(command.clone()));
+    }
+    let tool = health.tool.unwrap_or_default();
+    if let Some(tcp) = health.tcp {
+        return Some(HealthTest::Shell(format!(
+            "python -c \"import socket; socket.create_connection(('127.0.0.1', {tcp}), timeout=3).close()\""
+        )));
+    }
+    let path = health.http.as_deref().unwrap_or(health_path);
+    let url = format!("http://127.0.0.1:{port}{path}");
+    Some(HealthTest::Shell(match tool {
+        HealthTool::Python => format!(
+            "python -c \"import urllib.request; urllib.request.urlopen('{url}', timeout=3)\""
+        ),
+        HealthTool::Curl => format!("curl -fsS -o /dev/null --max-time 3 '{url}'"),
+        HealthTool::Wget => format!("wget -q -O /dev/null -T 3 '{url}' || exit 1"),
+    }))
+}
+
 /// The health check command of a container (`CMD-SHELL` form), if the kind has one.
 /// `port` is the main container port; `secret` looks up a role's secret name.
 pub fn healthcheck(
@@ -259,9 +297,10 @@ pub fn healthcheck(
 ) -> Option<String> {
     let secret_file = |role: &str| secret(role).map(|s| secret_path(&s));
     match kind {
-        Kind::App => Some(format!(
-            "python -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{health_path}', timeout=3)\""
-        )),
+        Kind::App => app_health(None, port, health_path).and_then(|t| match t {
+            HealthTest::Shell(command) => Some(command),
+            HealthTest::Exec(_) => None,
+        }),
         Kind::Mysql => Some(format!(
             "mysqladmin ping --host=127.0.0.1 --port={port} --silent"
         )),

@@ -120,7 +120,8 @@ pub struct Service {
     pub security: bool,
     /// Files generated next to the compose file, mounted read-only (monitoring configs).
     pub binds: Vec<Bind>,
-    /// Replaces the image's entrypoint (exporters that read a secret file first).
+    /// Replaces the image's entrypoint (exporters that read a secret file first;
+    /// an app's `entrypoint`).
     pub entrypoint: Option<Vec<String>>,
     /// Added by futurestack (monitoring), not written in the spec.
     pub generated: bool,
@@ -188,12 +189,20 @@ pub struct Dependency {
 
 #[derive(Debug, Clone)]
 pub struct Healthcheck {
-    /// Shell command (`CMD-SHELL`).
-    pub command: String,
+    pub test: HealthTest,
     pub interval_s: u32,
     pub timeout_s: u32,
     pub retries: u32,
     pub start_period_s: u32,
+}
+
+/// What Docker runs to check a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthTest {
+    /// A shell command (`CMD-SHELL`).
+    Shell(String),
+    /// A program and its arguments, without a shell (`CMD`).
+    Exec(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -414,9 +423,15 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
     };
     let info = kinds::info(s.kind);
 
-    // Ports: the kind's usual ports, overridden and extended by the spec.
+    // Ports: the kind's usual ports, overridden and extended by the spec. An app
+    // that declares none and is checked without HTTP is a worker: no port.
+    let worker = s.kind == Kind::App
+        && s.ports.is_empty()
+        && s.healthcheck
+            .as_ref()
+            .is_some_and(|h| h.command.is_some() || h.disabled);
     let mut ports: BTreeMap<String, Port> = BTreeMap::new();
-    if s.kind != Kind::External {
+    if s.kind != Kind::External && !worker {
         for (port_name, container) in info.ports {
             ports.insert(
                 (*port_name).to_owned(),
@@ -522,21 +537,22 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         (s.kind == Kind::App).then(|| s.metrics_path.clone().unwrap_or_else(|| "/metrics".into()));
     let healthcheck = if external {
         None
-    } else {
-        kinds::healthcheck(
-            s.kind,
+    } else if s.kind == Kind::App {
+        kinds::app_health(
+            s.healthcheck.as_ref(),
             main_port,
             health_path.as_deref().unwrap_or("/"),
-            &secret_of,
         )
-        .map(|command| Healthcheck {
-            command,
-            interval_s: 10,
-            timeout_s: 5,
-            retries: 5,
-            start_period_s: kinds::start_period_seconds(s.kind),
-        })
-    };
+    } else {
+        kinds::healthcheck(s.kind, main_port, "/", &secret_of).map(HealthTest::Shell)
+    }
+    .map(|test| Healthcheck {
+        test,
+        interval_s: 10,
+        timeout_s: 5,
+        retries: 5,
+        start_period_s: kinds::start_period_seconds(s.kind),
+    });
 
     let security = s.security.unwrap_or(true);
     let heap = (s.kind == Kind::Elasticsearch)
@@ -546,7 +562,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
     for (key, value) in &s.env {
         env.insert(key.clone(), value.0.clone());
     }
-    let command = own_command(s.kind, memory, &secret_of);
+    let command = own_command(s.kind, memory, &secret_of).or_else(|| s.command.clone());
 
     let mut secrets: Vec<String> = if external {
         Vec::new()
@@ -605,7 +621,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         heap,
         security,
         binds: Vec::new(),
-        entrypoint: None,
+        entrypoint: s.entrypoint.clone(),
         generated: false,
         managed,
     }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::probes::{self, TlsProbe};
-use super::{Bind, Dependency, Healthcheck, Mount, Port, Service, edge, kinds};
+use super::{Bind, Dependency, HealthTest, Healthcheck, Mount, Port, Service, edge, kinds};
 use crate::spec::{
     AlertSeverity, AppMetrics, ByteSize, Duration, ExporterFor, Kind, MonitoringMode, ReceiverKind,
     Restart, ServiceClass, Spec,
@@ -160,7 +160,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         secrets: Vec::new(),
         secret_roles: BTreeMap::new(),
         healthcheck: kinds::healthcheck(kind, main, "/", &|_| None).map(|command| Healthcheck {
-            command,
+            test: HealthTest::Shell(command),
             interval_s: 30,
             timeout_s: 5,
             retries: 3,

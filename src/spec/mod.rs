@@ -5,6 +5,7 @@
 //! hover help. Maps are `BTreeMap`s so that the order of keys in the input never
 //! changes the output.
 
+mod app;
 mod edge;
 mod monitoring;
 mod units;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use app::{AppHealth, HealthTool};
 pub use edge::{Edge, RateLimit, Route, Tls, TlsSource};
 
 pub use monitoring::{
@@ -562,6 +564,15 @@ pub struct Service {
     /// For `app`: HTTP path of the health check.
     #[serde(default)]
     pub health_path: Option<String>,
+    /// For `app`: how Docker checks it (HTTP, TCP, a command, or not at all).
+    #[serde(default)]
+    pub healthcheck: Option<AppHealth>,
+    /// For `app`: the command the container runs instead of the image's `CMD`.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// For `app`: the entrypoint instead of the image's `ENTRYPOINT`.
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
     /// For `app`: HTTP path of the Prometheus metrics endpoint.
     #[serde(default)]
     pub metrics_path: Option<String>,

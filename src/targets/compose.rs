@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::{Service, Stack, kinds};
+use crate::model::{HealthTest, Service, Stack, kinds};
 use crate::render::{self, Files, Templates};
 
 #[derive(Serialize)]
@@ -226,7 +226,12 @@ fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceVi
             .map(|m| (m.volume.as_str(), m.target.as_str()))
             .collect(),
         healthcheck: s.healthcheck.as_ref().map(|h| HealthView {
-            test: vec!["CMD-SHELL".to_owned(), h.command.clone()],
+            test: match &h.test {
+                HealthTest::Shell(command) => vec!["CMD-SHELL".to_owned(), command.clone()],
+                HealthTest::Exec(args) => std::iter::once("CMD".to_owned())
+                    .chain(args.iter().cloned())
+                    .collect(),
+            },
             interval: format!("{}s", h.interval_s),
             timeout: format!("{}s", h.timeout_s),
             retries: h.retries,

@@ -5,6 +5,7 @@
 //! capacity. Every rule has a stable code and adds to one list, so all problems
 //! are reported at once.
 
+mod app;
 mod capacity;
 pub use capacity::{Budget, budget};
 mod cloud;
@@ -82,6 +83,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     };
     naming::check(&mut ctx);
     references::check(&mut ctx);
+    app::check(&mut ctx);
     ports::check(&mut ctx);
     security::check(&mut ctx);
     capacity::check(&mut ctx);

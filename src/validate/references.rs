@@ -187,12 +187,15 @@ fn check_secrets(ctx: &mut Ctx, name: &str, s: &Service) {
 }
 
 fn check_kind_fields(ctx: &mut Ctx, name: &str, s: &Service) {
-    let set: [(&str, bool); 10] = [
+    let set: [(&str, bool); 13] = [
         ("managed", s.managed.is_some()),
         ("routes", !s.routes.is_empty()),
         ("engine", s.engine.is_some()),
         ("hostname", s.hostname.is_some()),
         ("health_path", s.health_path.is_some()),
+        ("healthcheck", s.healthcheck.is_some()),
+        ("command", s.command.is_some()),
+        ("entrypoint", s.entrypoint.is_some()),
         ("metrics_path", s.metrics_path.is_some()),
         ("database", s.database.is_some()),
         ("user", s.user.is_some()),
