@@ -63,6 +63,40 @@ pub fn check(ctx: &mut Ctx) {
         }
     }
 
+    // Docker publishes no port of a container whose networks are all internal,
+    // so the host port silently never answers (moby/moby#36174, open since
+    // 2018; Docker's bridge network docs: an internal network is "isolated from
+    // the outside world").
+    for service in stack.services.iter().filter(|s| !s.external) {
+        let internal_only = !service.networks.is_empty()
+            && service.networks.iter().all(|n| {
+                ctx.spec
+                    .networks
+                    .get(n)
+                    .is_some_and(|net| net.internal && net.external.is_none())
+            });
+        if !internal_only {
+            continue;
+        }
+        for port in service.ports.iter().filter(|p| p.host.is_some()) {
+            let at = ctx.at(&["services", &service.name, "ports", &port.name, "host"]);
+            ctx.push(
+                Diagnostic::error(
+                    "FS122",
+                    format!(
+                        "host port {} of `{}` would never answer: `{}` is only on internal networks ({})",
+                        port.host.unwrap_or_default(),
+                        service.name,
+                        service.name,
+                        service.networks.join(", ")
+                    ),
+                )
+                .at_opt(at)
+                .with_help("Docker publishes no port of a container that is only on internal networks: add a network that is not internal to its `networks`, set `internal: false` on the network in this environment, or remove `host`"),
+            );
+        }
+    }
+
     for service in &stack.services {
         let Some(group_name) = &service.group else {
             continue;
