@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Stands in for the app containers behind nginx in tests/edge_behaviour.rs.
+"""Stands in for the app containers behind nginx in tests/edge_behaviour.rs,
 
     upstream-stub.py LOG PORT [PORT...]
 
 Listens on 127.0.0.1:PORT for each PORT (inside the test's network namespace),
 answers every request with 200 "ok", and appends one JSON line per request to
-LOG: the port, the request target exactly as received, and the headers the
-test checks. Runs until killed.
+LOG: the port, the request target exactly as received, the headers the tests
+check and the start of the body. Runs until killed. Also the webhook receiver
+of tests/monitoring_behaviour.rs.
 """
 import json
 import sys
@@ -22,8 +23,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         entry = {
             "port": self.server.server_address[1],
             "method": self.command,
@@ -33,6 +33,8 @@ class Handler(BaseHTTPRequestHandler):
             "request_id": self.headers.get("X-Request-ID"),
             "upgrade": self.headers.get("Upgrade"),
             "connection": self.headers.get("Connection"),
+            "authorization": self.headers.get("Authorization"),
+            "body": body[:4000].decode(errors="replace"),
         }
         with LOCK, open(LOG, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry) + "\n")
