@@ -152,6 +152,13 @@ fn probes(stack: &Stack) -> Vec<Probe> {
                     upgrade: route.websocket,
                 },
             });
+            if route.websocket {
+                out.push(Probe {
+                    what: format!("{d}{path} without an upgrade (route `{}`)", route.name),
+                    curl: format!("{}{}", base(d), sh_path(&path)),
+                    expect: Expect::Refused(&["426"]),
+                });
+            }
             for blocked in &route.blocked {
                 for spelling in spellings(&route.path, blocked) {
                     out.push(Probe {

@@ -8,6 +8,7 @@
 //!   delivers it to a local webhook stub (with the bearer token from its secret
 //!   file) and to local SMTP servers on 465 (TLS from the first byte) and 587
 //!   (STARTTLS), logging in with the password file;
+//! - the always-firing Watchdog reaches the dead man's switch, and only it;
 //! - every Grafana panel's query runs on Prometheus without an error.
 //!
 //! Guards: a rule file that does not parse stops Prometheus; Alertmanager's
@@ -72,9 +73,13 @@ fn in_namespace(names: &[&str], body: &str, env: &[(&str, &Path)]) -> (bool, Str
     run_tool(&mut cmd)
 }
 
-/// Shell lines that start Prometheus on 127.0.0.1:9090 with `$CONFIG` and wait for it.
+/// Shell lines that start Prometheus on 127.0.0.1:9090 with `$CONFIG` and wait
+/// for it. An alert that fires before Alertmanager is discovered (up to 5 s) is
+/// dropped and sent again after the resend delay (1 m by default): 2 s keeps
+/// the test short without touching the generated files.
 const START_PROMETHEUS: &str = r#"
 prometheus --config.file="$CONFIG" --storage.tsdb.path="$work/tsdb" \
+  --rules.alert.resend-delay=2s \
   --web.listen-address=127.0.0.1:9090 >"$work/prometheus.log" 2>&1 &
 ready=''
 for _ in $(seq 1 100); do
@@ -218,7 +223,11 @@ monitoring:
       expr: up{job="api"} == 0
       severity: critical
       summary: "{{ $labels.job }} is stopped"
+  watchdog: deadman
   receivers:
+    deadman:
+      kind: webhook
+      url: http://hook.probe.internal:8060/deadman
     hook:
       kind: webhook
       url: http://hook.probe.internal:8060/alerts
@@ -306,6 +315,7 @@ for f in "$work/mail"/*; do [ -e "$f" ] && {{ echo "MAIL $(basename "$f") $(head
 sed 's/^/HOOK /' "$work/hook.log" 2>/dev/null || true
 grep -o 'does not advertise the STARTTLS extension' "$work/am-9094.log" | head -n 1 | sed 's/^/BROKEN /'
 grep -o 'does not advertise the STARTTLS extension' "$work/am-9093.log" | head -n 1 | sed 's/^/FIXED /'
+
 "#,
         sandbox = sandbox.display()
     );
@@ -332,6 +342,37 @@ grep -o 'does not advertise the STARTTLS extension' "$work/am-9093.log" | head -
         .unwrap_or_else(|| panic!("the webhook never got the alert:\n{out}"));
     assert_eq!(hook["target"], "/alerts", "{hook}");
     assert_eq!(hook["authorization"], "Bearer hook-secret-token", "{hook}");
+    // The Watchdog went to the dead man's switch, and only there.
+    let hooks: Vec<J> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("HOOK "))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let watchdog = |e: &&J| {
+        e["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("\"Watchdog\""))
+    };
+    assert!(
+        hooks
+            .iter()
+            .filter(watchdog)
+            .any(|e| e["target"] == "/deadman"),
+        "{out}"
+    );
+    assert!(
+        !hooks
+            .iter()
+            .filter(watchdog)
+            .any(|e| e["target"] != "/deadman"),
+        "{out}"
+    );
+    assert!(
+        !hooks
+            .iter()
+            .any(|e| e["target"] == "/deadman" && !watchdog(&e)),
+        "{out}"
+    );
     // Both mail servers got it, each from the Alertmanager that should reach
     // them; the broken one never delivers on 465.
     let mails: Vec<&str> = out

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::monitoring::{Rule, RuleFile, RuleTest, ScrapeJob};
 use super::probes::{self, TlsProbe};
-use crate::spec::{AlertSeverity, Duration, Kind, Monitoring, Spec};
+use crate::spec::{AlertSeverity, Duration, Kind, Monitoring, MonitoringMode, Spec};
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -364,6 +364,24 @@ pub fn rule_files(
 
     if let Some(probe) = tls_probe {
         files.push(tls_rules(probe));
+    }
+
+    // Always firing: the dead man's switch notices when it stops (own
+    // monitoring only; an existing Alertmanager routes by its own config).
+    if mon.mode == MonitoringMode::Own {
+        let up = series("up", &[("job", "prometheus")]);
+        files.push(RuleFile {
+            name: "watchdog".into(),
+            rules: vec![rule(
+                "Watchdog",
+                "vector(1)".into(),
+                0,
+                AlertSeverity::None,
+                "Alerting works",
+                "Always firing, so that a dead man's switch notices when it stops: Prometheus, Alertmanager or the way to the receiver is down.",
+            )
+            .test(vec![(up, "1x5".into())], Vec::new(), 2, labels(&[]))],
+        });
     }
 
     // The spec's own rules.

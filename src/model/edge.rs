@@ -91,6 +91,10 @@ impl TlsFiles {
     }
 }
 
+/// Open WebSocket connections one client address may hold on WebSocket routes
+/// (nginx `limit_conn`): enough for a few browser tabs, not for a flood.
+pub const WEBSOCKET_CONNECTIONS_PER_CLIENT: u32 = 20;
+
 /// The internal-only listener for `stub_status`.
 pub const STATUS_PORT: u16 = 8081;
 

@@ -30,6 +30,8 @@ pub struct Model {
     pub databases: Vec<(String, Kind)>,
     /// The probe of nginx's TLS certificate (own monitoring with TLS).
     pub tls_probe: Option<TlsProbe>,
+    /// The receiver of the always-firing Watchdog alert (a dead man's switch).
+    pub watchdog: Option<String>,
 }
 
 /// One scrape job: one service's metrics endpoint.
@@ -468,6 +470,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
         apps,
         databases,
         tls_probe,
+        watchdog: mon.watchdog.clone(),
     })
 }
 

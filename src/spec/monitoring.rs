@@ -47,6 +47,11 @@ pub struct Monitoring {
     /// Where notifications go, keyed by receiver name.
     #[serde(default)]
     pub receivers: BTreeMap<String, Receiver>,
+    /// A webhook receiver that gets the always-firing `Watchdog` alert every
+    /// minute: a dead man's switch (e.g. healthchecks.io) that pages when the
+    /// alerts stop, because Prometheus or Alertmanager is down.
+    #[serde(default)]
+    pub watchdog: Option<String>,
     /// Grafana settings.
     #[serde(default)]
     pub grafana: Grafana,
@@ -204,6 +209,11 @@ pub enum AlertSeverity {
     /// Needs attention soon.
     #[default]
     Warning,
+    /// The Watchdog: routes to no one but the dead man's switch.
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    None,
 }
 
 impl AlertSeverity {
@@ -211,6 +221,7 @@ impl AlertSeverity {
         match self {
             AlertSeverity::Critical => "critical",
             AlertSeverity::Warning => "warning",
+            AlertSeverity::None => "none",
         }
     }
 }

@@ -27,6 +27,7 @@ struct View<'a> {
     tls_probe: Option<ProbeView<'a>>,
     stack: &'a str,
     environment: &'a str,
+    watchdog: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -108,6 +109,7 @@ pub fn render(
     let view = View {
         stack: &stack.name,
         environment: &stack.env,
+        watchdog: model.watchdog.as_deref(),
         tls_probe: model.tls_probe.as_ref().map(|p| ProbeView {
             job: probes::JOB,
             module: probes::MODULE,
@@ -157,9 +159,11 @@ pub fn render(
                 password_file: r.password_file.as_deref(),
             })
             .collect(),
+        // The dead man's switch gets the Watchdog only (its own route).
         routes: model
             .receivers
             .iter()
+            .filter(|r| model.watchdog.as_deref() != Some(r.name.as_str()))
             .map(|r| {
                 let severities: Vec<&str> = r.severities.iter().map(|s| s.as_str()).collect();
                 RouteView {
@@ -223,6 +227,10 @@ fn tests(model: &Model) -> Vec<TestView> {
                 exp_annotations: annotations,
                 firing: true,
             });
+            // An alert that must always fire (the Watchdog) has no quiet case.
+            if test.healthy.is_empty() {
+                continue;
+            }
             out.push(TestView {
                 name: format!("{} stays quiet when healthy", rule.alert),
                 eval_time,

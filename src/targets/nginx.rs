@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::model::Stack;
 use crate::model::acme;
-use crate::model::edge::STATUS_PORT;
+use crate::model::edge::{self, STATUS_PORT};
 use crate::render::{self, Files, Templates};
 
 #[derive(Serialize)]
@@ -20,6 +20,8 @@ struct View<'a> {
     /// The renewal script and its systemd units, when lego gets the certificate.
     acme: Option<AcmeView>,
     project: &'a str,
+    /// Open WebSocket connections allowed per client, when a route upgrades.
+    websocket_connections: Option<u32>,
     status_port: u16,
     zones: Vec<(&'a str, u32)>,
     upstreams: Vec<(&'a str, &'a str)>,
@@ -91,6 +93,12 @@ pub fn render(
             script: acme::renew_script(stack),
         }),
         project: &stack.project,
+        websocket_connections: edge
+            .servers
+            .iter()
+            .flat_map(|s| &s.routes)
+            .any(|r| r.websocket)
+            .then_some(edge::WEBSOCKET_CONNECTIONS_PER_CLIENT),
         status_port: STATUS_PORT,
         zones: edge
             .zones

@@ -7,7 +7,40 @@ use crate::model::generated_names;
 use crate::spec::{Kind, MonitoringMode, ReceiverKind};
 use crate::suggest::did_you_mean;
 
+/// FS141: the Watchdog's receiver exists, is a webhook, and gets alerted by an
+/// Alertmanager of the stack's own.
+fn check_watchdog(ctx: &mut Ctx) {
+    let spec = ctx.spec;
+    let Some(mon) = &spec.monitoring else { return };
+    let Some(name) = &mon.watchdog else { return };
+    let at = ctx.at(&["monitoring", "watchdog"]);
+    let problem = match mon.receivers.get(name) {
+        None => Some((
+            format!("`monitoring.watchdog` names `{name}`, which is not a receiver"),
+            "name a webhook receiver from `monitoring.receivers`".to_owned(),
+        )),
+        Some(r) if r.kind != ReceiverKind::Webhook => Some((
+            format!("the Watchdog would mail `{name}` every minute"),
+            "point `watchdog` at a webhook receiver (a dead man's switch URL)".to_owned(),
+        )),
+        Some(_) if mon.mode != MonitoringMode::Own => Some((
+            "`monitoring.watchdog` needs the stack's own Alertmanager".to_owned(),
+            "with `mode: existing`, set up the dead man's switch in the existing Alertmanager"
+                .to_owned(),
+        )),
+        Some(_) => None,
+    };
+    if let Some((message, help)) = problem {
+        ctx.push(
+            Diagnostic::error("FS141", message)
+                .at_opt(at)
+                .with_help(help),
+        );
+    }
+}
+
 pub fn check(ctx: &mut Ctx) {
+    check_watchdog(ctx);
     let spec = ctx.spec;
     for name in generated_names(spec) {
         if spec.services.contains_key(&name) {
