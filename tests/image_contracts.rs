@@ -138,7 +138,7 @@ fn mysql_exporter_login(name: &str, exporter: &J, compose: &J) -> Vec<String> {
     };
     let address = after("--mysqld.address=").unwrap_or_default();
     let host = address.split(':').next().unwrap_or_default();
-    let mysql = &compose["services"][host]["environment"];
+    let mysql = &support::compose_service(compose, host).unwrap_or(&J::Null)["environment"];
     let (want_user, want_file) = match mysql["MYSQL_USER"].as_str() {
         Some(u) if user != "root" => (u, mysql["MYSQL_PASSWORD_FILE"].as_str()),
         _ => ("root", mysql["MYSQL_ROOT_PASSWORD_FILE"].as_str()),

@@ -5,7 +5,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use serde_json::Value as J;
-use support::golden_env_dirs;
+use support::{compose_service, golden_env_dirs, service_networks};
 
 fn yaml(path: &std::path::Path) -> J {
     serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -35,13 +35,13 @@ fn every_scrape_target_is_reachable_from_prometheus() {
         let Some(prom) = services.get("prometheus") else {
             continue;
         }; // existing-Prometheus mode
-        let prom_networks: BTreeSet<String> = strings(&prom["networks"]).into_iter().collect();
+        let prom_networks: BTreeSet<String> = service_networks(prom).into_iter().collect();
         for job in prometheus["scrape_configs"].as_array().unwrap() {
             for group in job["static_configs"].as_array().into_iter().flatten() {
                 for target in strings(&group["targets"]) {
                     let (host, port) = target.rsplit_once(':').unwrap();
                     checked += 1;
-                    match services.get(host) {
+                    match compose_service(&compose, host) {
                         Some(svc) => {
                             assert!(
                                 strings(&svc["expose"]).contains(&port.to_owned()),
@@ -49,7 +49,7 @@ fn every_scrape_target_is_reachable_from_prometheus() {
                                 dir.display()
                             );
                             let nets: BTreeSet<String> =
-                                strings(&svc["networks"]).into_iter().collect();
+                                service_networks(svc).into_iter().collect();
                             assert!(
                                 !nets.is_disjoint(&prom_networks),
                                 "{}: prometheus shares no network with `{host}`",
@@ -115,4 +115,83 @@ fn every_app_and_database_is_scraped() {
             }
         }
     }
+}
+
+/// Where a generated file reaches `host` by name: a connection variable, an
+/// nginx upstream or a scrape target.
+fn references_to(host: &str, compose: &J, nginx: &str, prometheus: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, svc) in compose["services"].as_object().unwrap() {
+        for (key, value) in svc["environment"].as_object().into_iter().flatten() {
+            let value = value.as_str().unwrap_or_default();
+            if value == host || value.starts_with(&format!("http://{host}:")) {
+                found.push(format!("{name}: {key}={value}"));
+            }
+        }
+    }
+    for line in nginx.lines().chain(prometheus.lines()).map(str::trim) {
+        if line == format!("server {host}:").as_str()
+            || line.starts_with(&format!("server {host}:"))
+            || line.starts_with(&format!("- {host}:"))
+        {
+            found.push(line.to_owned());
+        }
+    }
+    found
+}
+
+/// A service of the stack on an external network is reached only by its
+/// `<project>-<name>` alias: its bare name may belong to another stack there,
+/// and Docker's DNS would then answer with both.
+#[test]
+fn services_on_external_networks_are_reached_by_their_alias() {
+    let mut checked = 0;
+    for dir in golden_env_dirs() {
+        let Ok(text) = std::fs::read_to_string(dir.join("docker-compose.yml")) else {
+            continue;
+        };
+        let compose: J = serde_saphyr::from_str(&text).unwrap();
+        let nginx = std::fs::read_to_string(dir.join("nginx/nginx.conf")).unwrap_or_default();
+        let prometheus =
+            std::fs::read_to_string(dir.join("prometheus/prometheus.yml")).unwrap_or_default();
+        let external: BTreeSet<String> = compose["networks"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, n)| n["external"] == J::Bool(true))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for (name, svc) in compose["services"].as_object().unwrap() {
+            let nets = service_networks(svc);
+            // Services futurestack adds for monitoring keep their names (see the README).
+            if !nets.iter().any(|n| external.contains(n))
+                || svc["image"]
+                    .as_str()
+                    .is_some_and(|i| i.starts_with("prom/") || i.contains("exporter"))
+            {
+                continue;
+            }
+            let alias = svc["networks"][nets[0].as_str()]["aliases"][0]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                alias.ends_with(&format!("-{name}")),
+                "{}: `{name}` has no alias: {alias:?}",
+                dir.display()
+            );
+            let bare = references_to(name, &compose, &nginx, &prometheus);
+            assert!(
+                bare.is_empty(),
+                "{}: `{name}` reached by its bare name: {bare:?}",
+                dir.display()
+            );
+            checked += 1;
+            // Guard: the same check finds a bare reference.
+            let broken = nginx.replace(&format!("server {alias}:"), &format!("server {name}:"));
+            if broken != nginx {
+                assert!(!references_to(name, &compose, &broken, &prometheus).is_empty());
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} services on external networks");
 }

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value as J;
-use support::{golden_env_dirs, in_ci, repo, run_tool, tool_on_path};
+use support::{
+    compose_service, golden_env_dirs, in_ci, repo, run_tool, service_networks, tool_on_path,
+};
 
 fn gixy() -> Option<PathBuf> {
     let lib = repo().join(".tools/venv/bin/gixy");
@@ -116,10 +118,7 @@ fn compose(dir: &Path) -> J {
 }
 
 fn service_names(compose: &J) -> Vec<String> {
-    compose["services"]
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default()
+    support::nginx::compose_names(compose)
 }
 
 /// The nginx version of the compose file's image (`nginx:1.30.6-alpine` → `1.30.6`).
@@ -223,7 +222,7 @@ fn the_checks_would_catch_broken_configs() {
     let conf = std::fs::read_to_string(repo().join("golden/prod/nginx/nginx.conf")).unwrap();
     let names = service_names(&compose(&repo().join("golden/prod")));
     // An upstream host that does not exist fails nginx -t.
-    let typo = conf.replace("server ai-nlp:8110;", "server ai-nlpp:8110;");
+    let typo = conf.replace("server ai-recommend:8100;", "server ai-recommendd:8100;");
     assert_ne!(typo, conf);
     let Some((ok, _, _)) = nginx_check(&typo, &names) else {
         return;
@@ -263,7 +262,7 @@ fn every_upstream_is_reachable_from_nginx() {
                 .filter_map(|x| x.as_str().map(str::to_owned))
                 .collect()
         };
-        let nginx_networks = strings(&nginx["networks"]);
+        let nginx_networks = service_networks(nginx);
         for line in conf
             .lines()
             .map(str::trim)
@@ -271,7 +270,7 @@ fn every_upstream_is_reachable_from_nginx() {
         {
             let address = line.trim_start_matches("server ").trim_end_matches(';');
             let (host, port) = address.rsplit_once(':').unwrap();
-            let service = &compose["services"][host];
+            let service = compose_service(&compose, host).unwrap_or(&J::Null);
             assert!(
                 service.is_object(),
                 "{}: upstream `{host}` is not a compose service",
@@ -283,7 +282,7 @@ fn every_upstream_is_reachable_from_nginx() {
                 dir.display()
             );
             assert!(
-                strings(&service["networks"])
+                service_networks(service)
                     .iter()
                     .any(|n| nginx_networks.contains(n)),
                 "{}: nginx shares no network with `{host}`",

@@ -331,6 +331,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         ports,
         networks,
         networks_explicit: false,
+        aliases: Vec::new(),
         uses: upstreams.iter().map(|u| u.service.clone()).collect(),
         depends_on: upstreams
             .iter()

@@ -93,6 +93,10 @@ pub struct Service {
     pub networks: Vec<String>,
     /// Whether `networks` was written in the spec (else it was derived).
     pub networks_explicit: bool,
+    /// Extra names on every network it joins (a service on an external network
+    /// is reached by `<project>-<name>`, a name the host's other stacks cannot
+    /// also have).
+    pub aliases: Vec<String>,
     /// Services used, as written (unknown names dropped).
     pub uses: Vec<String>,
     /// Services to wait for before starting (used, non-external), with whether to
@@ -330,6 +334,9 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         service.secrets.dedup();
     }
 
+    let project = format!("{}-{}", spec.stack, env);
+    unique_names_on_external_networks(spec, &project, &mut services);
+
     let edge = edge::add(spec, &mut services);
     let monitoring = monitoring::add(spec, edge.as_ref(), &mut services);
 
@@ -373,7 +380,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
     Stack {
         name: spec.stack.clone(),
         env: env.to_owned(),
-        project: format!("{}-{}", spec.stack, env),
+        project,
         tier: spec.tier,
         file,
         bases,
@@ -597,6 +604,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         ports,
         networks,
         networks_explicit,
+        aliases: Vec::new(),
         uses: Vec::new(),
         depends_on: Vec::new(),
         env,
@@ -745,6 +753,56 @@ fn own_command(
             })
         }
         _ => None,
+    }
+}
+
+/// A service of the stack on an external network shares that network's DNS with
+/// the host's other stacks: its bare name may be theirs too, and Docker then
+/// answers with both containers. It gets the alias `<project>-<name>` on every
+/// network it joins, and everything in the stack reaches it by that name.
+fn unique_names_on_external_networks(spec: &Spec, project: &str, services: &mut [Service]) {
+    let external: BTreeSet<&str> = spec
+        .networks
+        .iter()
+        .filter(|(_, n)| n.external.is_some())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let mut renamed: BTreeMap<String, Service> = BTreeMap::new();
+    for service in services.iter_mut().filter(|s| !s.external) {
+        if service
+            .networks
+            .iter()
+            .any(|n| external.contains(n.as_str()))
+        {
+            let before = service.clone();
+            service.address = format!("{project}-{}", service.name);
+            service.aliases = vec![service.address.clone()];
+            renamed.insert(service.name.clone(), before);
+        }
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    let now: BTreeMap<String, Service> = services
+        .iter()
+        .filter(|s| renamed.contains_key(&s.name))
+        .map(|s| (s.name.clone(), s.clone()))
+        .collect();
+    // Connection variables made with the bare name follow (the spec's own `env` stays).
+    for service in services.iter_mut() {
+        for used in service.uses.clone() {
+            let (Some(before), Some(after)) = (renamed.get(&used), now.get(&used)) else {
+                continue;
+            };
+            for ((key, old), (_, new)) in connection_env(before)
+                .into_iter()
+                .zip(connection_env(after))
+            {
+                if service.env.get(&key) == Some(&old) {
+                    service.env.insert(key, new);
+                }
+            }
+        }
     }
 }
 

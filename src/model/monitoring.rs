@@ -156,6 +156,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         ports,
         networks,
         networks_explicit: false,
+        aliases: Vec::new(),
         uses: Vec::new(),
         depends_on: Vec::new(),
         env: BTreeMap::new(),

@@ -30,6 +30,8 @@ struct ServiceView<'a> {
     ports: Vec<String>,
     expose: Vec<String>,
     networks: Vec<&'a str>,
+    /// Extra names on every network (`<project>-<name>` on external networks).
+    aliases: &'a [String],
     depends_on: Vec<(&'a str, &'static str)>,
     /// `(name, uid, gid, mode)`: the long syntax, with the image's contract.
     secrets: Vec<(&'a str, Option<String>, Option<String>, String)>,
@@ -202,6 +204,7 @@ fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceVi
                 )
             })
             .collect(),
+        aliases: &s.aliases,
         secrets: s
             .secrets
             .iter()

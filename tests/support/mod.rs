@@ -173,3 +173,34 @@ pub fn env_from_example(dir: &Path) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The networks a compose service joins, in the list or the mapping syntax.
+pub fn service_networks(service: &serde_json::Value) -> Vec<String> {
+    match &service["networks"] {
+        serde_json::Value::Array(list) => list
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect(),
+        serde_json::Value::Object(map) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The compose service that answers to `host`: by its name or an alias.
+pub fn compose_service<'a>(
+    compose: &'a serde_json::Value,
+    host: &str,
+) -> Option<&'a serde_json::Value> {
+    let services = compose["services"].as_object()?;
+    services.get(host).or_else(|| {
+        services.values().find(|s| {
+            s["networks"].as_object().is_some_and(|nets| {
+                nets.values().any(|n| {
+                    n["aliases"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|x| x == host))
+                })
+            })
+        })
+    })
+}

@@ -67,12 +67,7 @@ pub fn with_nginx(dir: &Path, webroot_files: &Path, body: &str) -> (bool, String
 /// [`with_nginx`] with the given config text instead of the folder's own.
 pub fn with_nginx_conf(dir: &Path, conf: &str, webroot_files: &Path, body: &str) -> (bool, String) {
     let compose = yaml(&dir.join("docker-compose.yml"));
-    let names: Vec<String> = compose["services"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect();
+    let names = compose_names(&compose);
     let (certificate, key) = certificate_paths(conf);
     let tmp = tempfile::tempdir().unwrap();
     let conf_file = tmp.path().join("nginx.conf");
@@ -111,4 +106,25 @@ pub fn with_nginx_conf(dir: &Path, conf: &str, webroot_files: &Path, body: &str)
             .env("WEBROOT_FILES", webroot_files)
             .env("NGINX_BIN", tool_on_path("nginx").unwrap()),
     )
+}
+
+/// Every name a compose file gives its services on their networks: the service
+/// names and their aliases.
+pub fn compose_names(compose: &J) -> Vec<String> {
+    let mut names = Vec::new();
+    for (name, service) in compose["services"].as_object().unwrap() {
+        names.push(name.clone());
+        for network in service["networks"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
+            for alias in network["aliases"].as_array().into_iter().flatten() {
+                names.extend(alias.as_str().map(str::to_owned));
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
