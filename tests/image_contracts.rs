@@ -275,3 +275,78 @@ fn guard_each_contract_rule_objects_to_a_broken_service() {
     assert!(found[1].contains("Elasticsearch reads"), "{found:#?}");
     assert!(found[2].contains("redis runs as root"), "{found:#?}");
 }
+
+/// The DingTalk config writer's command, as Compose resolves it, run with the
+/// system's `sh` in a private mount namespace: (success, config file, output).
+fn write_dingtalk_config(compose: &J, token: &str, sign: &str) -> (bool, String, String) {
+    let service = &compose["services"]["dingtalk-config"];
+    let command = strings(&service["command"]);
+    assert_eq!(&command[..2], ["sh", "-c"], "{command:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let secrets = tmp.path().join("secrets");
+    std::fs::create_dir_all(&secrets).unwrap();
+    for secret in service["secrets"].as_array().unwrap() {
+        let name = secret["source"].as_str().unwrap();
+        let value = if name.contains("sign") { sign } else { token };
+        std::fs::write(secrets.join(name), value).unwrap();
+    }
+    let config = tmp.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    // The container's /run/secrets and /config, on throw-away mounts.
+    let script = format!(
+        "set -e; mount -t tmpfs tmpfs /run; mkdir -p /run/secrets; cp \"$SECRETS\"/* /run/secrets/; \
+         mount -t tmpfs tmpfs /mnt; mkdir /mnt/config; \
+         sh -c {} && stat -c 'MODE %a %u' /mnt/config/config.yml && cat /mnt/config/config.yml > \"$CONFIG/config.yml\"",
+        // `config` prints `$$` as written; Compose hands the container `$`.
+        futurestack::shell::quote(
+            &command[2]
+                .replace("$$", "$")
+                .replace("/config/", "/mnt/config/")
+        )
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .env("SECRETS", &secrets)
+        .env("CONFIG", &config)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(config.join("config.yml")).unwrap_or_default();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text, log)
+}
+
+#[test]
+fn the_dingtalk_bridge_config_is_written_from_the_secrets_and_refuses_odd_ones() {
+    let Some(compose) = resolved(&support::repo().join("golden/prod")) else {
+        return;
+    };
+    if !support::tool_on_path("unshare").is_some() {
+        return;
+    }
+    let (ok, config, log) = write_dingtalk_config(&compose, "0123abcdef", "SEC0a1b2c");
+    assert!(ok, "{log}");
+    // Readable by the bridge's user only (nobody, 65534).
+    assert!(log.contains("MODE 600 65534"), "{log}");
+    let parsed: J = serde_saphyr::from_str(&config).unwrap();
+    let target = &parsed["targets"]["oncall"];
+    assert_eq!(
+        target["url"], "https://oapi.dingtalk.com/robot/send?access_token=0123abcdef",
+        "{config}"
+    );
+    assert_eq!(target["secret"], "SEC0a1b2c", "{config}");
+    // The bridge reaches it under the name Alertmanager posts to.
+    let am =
+        std::fs::read_to_string(support::repo().join("golden/prod/alertmanager/alertmanager.yml"))
+            .unwrap();
+    assert!(am.contains("url: http://dingtalk-bridge:8060/dingtalk/oncall/send"));
+    // Guard: a value that would change the YAML stops the writer; no file.
+    for odd in ["abc\nurl: https://evil.example", "abc def", "abc#x", ""] {
+        let (ok, config, log) = write_dingtalk_config(&compose, odd, "SEC0a1b2c");
+        assert!(!ok && config.is_empty(), "{odd:?}: {log}");
+        assert!(log.contains("must be letters, digits"), "{log}");
+    }
+}

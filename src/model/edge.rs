@@ -340,6 +340,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
                 healthy: by_name
                     .get(u.service.as_str())
                     .is_some_and(|s| s.healthcheck.is_some()),
+                completed: false,
             })
             .collect(),
         env: BTreeMap::new(),

@@ -153,9 +153,20 @@ pub fn info(kind: Kind) -> KindInfo {
             "prom/blackbox-exporter:v0.28.0",
             &[("metrics", 9115)],
             None,
-            0.05,
+            0.02,
             32,
         ),
+        // timonwong/prometheus-webhook-dingtalk v2.1.0 (its newest release):
+        // distroless, `USER nobody`, port 8060, config at
+        // /etc/prometheus-webhook-dingtalk/config.yml (`Dockerfile`, `main.go`).
+        Kind::DingtalkBridge => monitoring(
+            "timonwong/prometheus-webhook-dingtalk:v2.1.0",
+            &[("http", 8060)],
+            None,
+            0.02,
+            32,
+        ),
+        Kind::DingtalkConfig => monitoring("busybox:1.36.1", &[], None, 0.05, 16),
         Kind::Exporter(ExporterFor::Mysql) => monitoring(
             "prom/mysqld-exporter:v0.16.0",
             &[("metrics", 9104)],
@@ -331,8 +342,9 @@ pub fn healthcheck(
         Kind::Grafana => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/api/health || exit 1"
         )),
-        // The nginx exporter image has no shell to run a check with.
-        Kind::Exporter(ExporterFor::Nginx) => None,
+        // The nginx exporter and the DingTalk bridge images have no shell to run
+        // a check with; the config writer exits when done.
+        Kind::Exporter(ExporterFor::Nginx) | Kind::DingtalkBridge | Kind::DingtalkConfig => None,
         Kind::NodeExporter | Kind::Exporter(_) => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/metrics || exit 1"
         )),

@@ -9,10 +9,12 @@ pub mod acme;
 mod alerts;
 pub mod cloud;
 pub mod deploy;
+pub mod dingtalk;
 pub mod edge;
 pub mod kinds;
 pub mod monitoring;
 pub mod probes;
+mod receivers;
 
 pub use alerts::expand_labels;
 
@@ -189,6 +191,8 @@ impl Port {
 pub struct Dependency {
     pub service: String,
     pub healthy: bool,
+    /// Wait for it to finish successfully (a one-off job).
+    pub completed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -315,6 +319,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
                 service.depends_on.push(Dependency {
                     service: used.name.clone(),
                     healthy: used.healthcheck.is_some(),
+                    completed: false,
                 });
             }
             for (key, value) in connection_env(used) {
@@ -376,6 +381,8 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         })
         .collect();
     volumes.sort_by(|a, b| a.name.cmp(&b.name));
+    // A volume two services share (the DingTalk config) is declared once.
+    volumes.dedup_by(|a, b| a.name == b.name);
 
     Stack {
         name: spec.stack.clone(),
@@ -877,6 +884,8 @@ pub fn connection_env(used: &Service) -> Vec<(String, String)> {
         | Kind::Grafana
         | Kind::NodeExporter
         | Kind::BlackboxExporter
+        | Kind::DingtalkBridge
+        | Kind::DingtalkConfig
         | Kind::Nginx
         | Kind::Exporter(_) => put(
             format!("{}_URL", env_name(&used.name)),

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::dingtalk;
 use super::probes::{self, TlsProbe};
+pub use super::receivers::Receiver;
 use super::{Bind, Dependency, HealthTest, Healthcheck, Mount, Port, Service, edge, kinds};
 use crate::spec::{
     AlertSeverity, AppMetrics, ByteSize, Duration, ExporterFor, Kind, MonitoringMode, ReceiverKind,
@@ -79,21 +81,6 @@ pub struct RuleTest {
     pub labels: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone)]
-pub struct Receiver {
-    pub name: String,
-    pub kind: ReceiverKind,
-    pub severities: Vec<AlertSeverity>,
-    pub url: Option<String>,
-    /// Secret file of the webhook's bearer token.
-    pub token_file: Option<String>,
-    pub to: Option<String>,
-    pub from: Option<String>,
-    pub smarthost: Option<String>,
-    pub username: Option<String>,
-    pub password_file: Option<String>,
-}
-
 /// The name of the service futurestack adds to export `service`'s metrics.
 pub fn exporter_name(service: &str) -> String {
     format!("{service}-exporter")
@@ -115,6 +102,13 @@ pub fn added_names(spec: &Spec) -> Vec<String> {
     }
     if mon.mode == MonitoringMode::Own {
         names.extend(["prometheus", "alertmanager", "grafana", "node-exporter"].map(String::from));
+        if mon
+            .receivers
+            .values()
+            .any(|r| r.kind == ReceiverKind::Dingtalk)
+        {
+            names.extend([dingtalk::BRIDGE, dingtalk::CONFIG].map(String::from));
+        }
         if spec.edge.as_ref().is_some_and(|e| e.tls.is_some()) {
             names.push(probes::SERVICE.to_owned());
         }
@@ -286,6 +280,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                 exporter.depends_on = vec![Dependency {
                     service: svc.name.clone(),
                     healthy: svc.healthcheck.is_some(),
+                    completed: false,
                 }];
                 configure_exporter(&mut exporter, which, svc);
                 let port = exporter
@@ -305,7 +300,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
         }
     }
 
-    let receivers = receivers(spec);
+    let receivers = super::receivers::receivers(spec);
     let mut tls_probe = None;
     let prometheus_address;
     if mon.mode == MonitoringMode::Own {
@@ -346,13 +341,35 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
             target: "/etc/alertmanager".into(),
             read_only: true,
         }];
+        // Alertmanager reads the webhook tokens and SMTP passwords; a DingTalk
+        // robot's secrets go to the bridge's config writer instead.
         alertmanager.secrets = sorted(
             mon.receivers
                 .values()
+                .filter(|r| r.kind != ReceiverKind::Dingtalk)
                 .flat_map(|r| [r.token.clone(), r.password.clone()])
                 .flatten()
                 .collect(),
         );
+        let robots: Vec<dingtalk::Robot<'_>> = mon
+            .receivers
+            .iter()
+            .filter(|(_, r)| r.kind == ReceiverKind::Dingtalk)
+            .filter_map(|(name, r)| {
+                Some(dingtalk::Robot {
+                    receiver: name,
+                    token: r.token.as_deref()?,
+                    sign: r.sign.as_deref(),
+                })
+            })
+            .collect();
+        if !robots.is_empty() {
+            added.extend(dingtalk::services(
+                &robots,
+                &mon_networks,
+                generated_service,
+            ));
+        }
 
         let mut grafana = generated_service("grafana", Kind::Grafana, mon_networks.clone());
         grafana.description = Some("Dashboards.".into());
@@ -387,6 +404,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
         grafana.depends_on = vec![Dependency {
             service: "prometheus".into(),
             healthy: true,
+            completed: false,
         }];
 
         // Prometheus joins every network it must reach a target on.
@@ -422,6 +440,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
         prometheus.depends_on = vec![Dependency {
             service: "alertmanager".into(),
             healthy: true,
+            completed: false,
         }];
         for (job, target) in [
             ("prometheus", "prometheus:9090"),
@@ -556,28 +575,4 @@ fn configure_exporter(exporter: &mut Service, which: ExporterFor, target: &Servi
             exporter.entrypoint = exec(&env, "/bin/elasticsearch_exporter", args);
         }
     }
-}
-
-fn receivers(spec: &Spec) -> Vec<Receiver> {
-    let Some(mon) = &spec.monitoring else {
-        return Vec::new();
-    };
-    mon.receivers
-        .iter()
-        .map(|(name, r)| Receiver {
-            name: name.clone(),
-            kind: r.kind,
-            severities: r
-                .severities
-                .clone()
-                .unwrap_or_else(|| vec![AlertSeverity::Critical, AlertSeverity::Warning]),
-            url: r.url.clone(),
-            token_file: r.token.as_deref().map(kinds::secret_path),
-            to: r.to.clone(),
-            from: r.from.clone(),
-            smarthost: r.smarthost.clone(),
-            username: r.username.clone(),
-            password_file: r.password.as_deref().map(kinds::secret_path),
-        })
-        .collect()
 }

@@ -58,6 +58,7 @@ pub fn tls(
     exporter.depends_on = vec![Dependency {
         service: nginx.name.clone(),
         healthy: nginx.healthcheck.is_some(),
+        completed: false,
     }];
     let port = exporter.main_port()?.container;
     let probe = TlsProbe {

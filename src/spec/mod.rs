@@ -387,6 +387,16 @@ pub enum Kind {
     #[serde(skip)]
     #[schemars(skip)]
     BlackboxExporter,
+    /// Passes Alertmanager's webhooks on to DingTalk robots.
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    DingtalkBridge,
+    /// Writes the DingTalk bridge's config from its secrets, once, then exits.
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    DingtalkConfig,
     #[doc(hidden)]
     #[serde(skip)]
     #[schemars(skip)]
@@ -448,6 +458,8 @@ impl Kind {
             Kind::Grafana => "grafana",
             Kind::NodeExporter => "node-exporter",
             Kind::BlackboxExporter => "blackbox-exporter",
+            Kind::DingtalkBridge => "dingtalk-bridge",
+            Kind::DingtalkConfig => "dingtalk-config",
             Kind::Nginx => "nginx",
             Kind::Exporter(_) => "exporter",
         }
@@ -475,6 +487,8 @@ impl Kind {
                 | Kind::Grafana
                 | Kind::NodeExporter
                 | Kind::BlackboxExporter
+                | Kind::DingtalkBridge
+                | Kind::DingtalkConfig
                 | Kind::Exporter(_)
         )
     }

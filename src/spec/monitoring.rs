@@ -230,7 +230,7 @@ impl AlertSeverity {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Receiver {
-    /// `webhook` (also DingTalk and WeCom bridges) or `email`.
+    /// `webhook`, `email`, or `dingtalk`.
     pub kind: ReceiverKind,
     /// Severities sent to this receiver. Defaults to all.
     #[serde(default)]
@@ -239,9 +239,14 @@ pub struct Receiver {
     /// put a token in `token` instead.
     #[serde(default)]
     pub url: Option<String>,
-    /// For `webhook`: secret sent as a bearer token.
+    /// For `webhook`: secret sent as a bearer token. For `dingtalk`: secret
+    /// holding the robot's access token (the `access_token` of its webhook URL).
     #[serde(default)]
     pub token: Option<String>,
+    /// For `dingtalk`: secret holding the robot's signing secret (`SEC...`),
+    /// when the robot's security setting is "sign".
+    #[serde(default)]
+    pub sign: Option<String>,
     /// For `email`: recipient address.
     #[serde(default)]
     pub to: Option<String>,
@@ -267,6 +272,20 @@ pub enum ReceiverKind {
     Webhook,
     /// An email.
     Email,
+    /// A DingTalk group robot, through the bridge futurestack adds
+    /// (prometheus-webhook-dingtalk): `token` is the robot's access token,
+    /// `sign` its signing secret when the robot signs.
+    Dingtalk,
+}
+
+impl ReceiverKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiverKind::Webhook => "webhook",
+            ReceiverKind::Email => "email",
+            ReceiverKind::Dingtalk => "dingtalk",
+        }
+    }
 }
 
 /// Grafana settings.

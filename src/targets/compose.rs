@@ -196,7 +196,9 @@ fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceVi
             .map(|d| {
                 (
                     d.service.as_str(),
-                    if d.healthy {
+                    if d.completed {
+                        "service_completed_successfully"
+                    } else if d.healthy {
                         "service_healthy"
                     } else {
                         "service_started"

@@ -144,7 +144,7 @@ pub fn render(
             .iter()
             .map(|r| ReceiverView {
                 name: &r.name,
-                webhook: r.kind == ReceiverKind::Webhook,
+                webhook: r.kind != ReceiverKind::Email,
                 email: r.kind == ReceiverKind::Email,
                 url: r.url.as_deref(),
                 token_file: r.token_file.as_deref(),

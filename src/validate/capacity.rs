@@ -18,10 +18,18 @@ pub struct Budget {
 
 pub fn budget(stack: &Stack) -> Budget {
     let host = &stack.host;
+    // A one-off job futurestack adds (the DingTalk config writer) has exited
+    // before the services it prepares start: it takes no share of the host.
+    let running = || {
+        stack
+            .services
+            .iter()
+            .filter(|s| !(s.generated && s.restart == crate::spec::Restart::No))
+    };
     Budget {
-        cpus_used: stack.services.iter().map(|s| s.cpus).sum::<f64>() + host.reserved.cpus,
+        cpus_used: running().map(|s| s.cpus).sum::<f64>() + host.reserved.cpus,
         cpus_available: f64::from(host.vcpus),
-        memory_used_mib: stack.services.iter().map(|s| s.memory.mib()).sum::<u64>()
+        memory_used_mib: running().map(|s| s.memory.mib()).sum::<u64>()
             + host.reserved.memory.mib(),
         memory_available_mib: host.memory.mib(),
         disk_used_mib: stack

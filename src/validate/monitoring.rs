@@ -126,7 +126,11 @@ pub fn check(ctx: &mut Ctx) {
         secret_refs.push((vec!["monitoring", "grafana", "admin_password"], secret));
     }
     for (name, r) in &mon.receivers {
-        for (field, value) in [("token", &r.token), ("password", &r.password)] {
+        for (field, value) in [
+            ("token", &r.token),
+            ("password", &r.password),
+            ("sign", &r.sign),
+        ] {
             if let Some(secret) = value {
                 secret_refs.push((
                     vec!["monitoring", "receivers", name.as_str(), field],
@@ -163,10 +167,19 @@ pub fn check(ctx: &mut Ctx) {
     }
 
     for (name, r) in &mon.receivers {
+        if r.kind == ReceiverKind::Dingtalk && mon.mode != MonitoringMode::Own {
+            let at = ctx.at(&["monitoring", "receivers", name, "kind"]);
+            ctx.push(
+                Diagnostic::error("FS141", format!("DingTalk receiver `{name}` needs the stack's own Alertmanager"))
+                    .at_opt(at)
+                    .with_help("with `mode: existing`, send alerts to DingTalk from the existing Alertmanager, or use `mode: own`"),
+            );
+        }
         let (needed, foreign): (&[(&str, bool)], &[(&str, bool)]) = match r.kind {
             ReceiverKind::Webhook => (
                 &[("url", r.url.is_some())],
                 &[
+                    ("sign", r.sign.is_some()),
                     ("to", r.to.is_some()),
                     ("from", r.from.is_some()),
                     ("smarthost", r.smarthost.is_some()),
@@ -180,13 +193,25 @@ pub fn check(ctx: &mut Ctx) {
                     ("from", r.from.is_some()),
                     ("smarthost", r.smarthost.is_some()),
                 ],
-                &[("url", r.url.is_some()), ("token", r.token.is_some())],
+                &[
+                    ("url", r.url.is_some()),
+                    ("token", r.token.is_some()),
+                    ("sign", r.sign.is_some()),
+                ],
+            ),
+            ReceiverKind::Dingtalk => (
+                &[("token", r.token.is_some())],
+                &[
+                    ("url", r.url.is_some()),
+                    ("to", r.to.is_some()),
+                    ("from", r.from.is_some()),
+                    ("smarthost", r.smarthost.is_some()),
+                    ("username", r.username.is_some()),
+                    ("password", r.password.is_some()),
+                ],
             ),
         };
-        let kind = match r.kind {
-            ReceiverKind::Webhook => "webhook",
-            ReceiverKind::Email => "email",
-        };
+        let kind = r.kind.as_str();
         for (field, present) in needed {
             if !present {
                 let at = ctx.key(&["monitoring", "receivers", name]);
