@@ -206,8 +206,9 @@ fn run_checks(dir: &Path, conf: &str, stack: &Stack) -> Vec<String> {
     ports.dedup();
     let stub = support::repo().join("tests/sandbox/upstream-stub.py");
     let mut body = format!(
-        "log=$(mktemp)\npython3 {} \"$log\" {} &\nstub=$!\n\
+        "{}log=$(mktemp)\npython3 {} \"$log\" {} &\nstub=$!\n\
          for _ in $(seq 1 50); do curl -s --max-time 1 http://127.0.0.1:{}/ready >/dev/null && break; sleep 0.1; done\n: > \"$log\"\n",
+        start_dns(dir),
         sh(&stub.display().to_string()),
         ports.join(" "),
         ports[0]
@@ -361,6 +362,21 @@ fn run_checks(dir: &Path, conf: &str, stack: &Stack) -> Vec<String> {
     problems
 }
 
+/// Shell lines that start the stand-in for Docker's DNS on 127.0.0.11, naming
+/// every compose service and alias 127.0.0.1 (in `$names`, a file the test may
+/// change to move a name).
+fn start_dns(dir: &Path) -> String {
+    let compose: J =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.join("docker-compose.yml")).unwrap())
+            .unwrap();
+    let names = support::nginx::compose_names(&compose).join(" ");
+    let dns = support::repo().join("tests/sandbox/dns-stub.py");
+    format!(
+        "names=$(mktemp)\necho '127.0.0.1 {names}' > \"$names\"\npython3 {} \"$names\" &\nsleep 0.3\n",
+        sh(&dns.display().to_string())
+    )
+}
+
 fn nginx_dirs() -> Vec<PathBuf> {
     golden_env_dirs()
         .into_iter()
@@ -404,8 +420,8 @@ fn guard_the_old_prefix_rewrite_lets_a_newline_through() {
             "",
         )
         .replace(
-            "            proxy_pass http://ai-recommend/;",
-            "            rewrite ^/api/recommend/(.*)$ /$1 break;\n            proxy_pass http://ai-recommend;",
+            "            rewrite \"(?s)^/api/recommend/(.*)\\z\" /$1 break;",
+            "            rewrite ^/api/recommend/(.*)$ /$1 break;",
         )
         .replacen(
             "        location ^~ /api/recommend/ {",
@@ -420,5 +436,94 @@ fn guard_the_old_prefix_rewrite_lets_a_newline_through() {
             .any(|p| p.contains("/api/recommend/admin%0A")
                 && p.contains("reached the app as \"/admin\"")),
         "{problems:#?}"
+    );
+}
+
+/// Where a request for the first route of `golden/prod` lands before and after
+/// the app's name moves to another address (a recreated container), with nginx
+/// running `conf`: the two addresses the app stub saw.
+fn follow_a_move(conf: &str) -> (String, String) {
+    let dir = support::repo().join("golden/prod");
+    let stack = stack(&dir);
+    let edge = stack.edge.as_ref().unwrap();
+    let server = &edge.servers[0];
+    let route = server.routes.iter().find(|r| !r.exact).unwrap();
+    let upstream = edge
+        .upstreams
+        .iter()
+        .find(|u| u.service == route.service)
+        .unwrap();
+    let (host, port) = upstream.address.rsplit_once(':').unwrap();
+    let stub = support::repo().join("tests/sandbox/upstream-stub.py");
+    let url = format!(
+        "--resolve {d}:443:127.0.0.1 https://{d}{}",
+        sh(&format!("{}moved", route.path)),
+        d = server.domain
+    );
+    let body = format!(
+        "{dns}log=$(mktemp)\n\
+         for a in 127.0.0.1 127.0.0.2; do STUB_ADDRESS=$a python3 {stub} \"$log\" {port} & done\n\
+         for _ in $(seq 1 50); do curl -s --max-time 1 http://127.0.0.2:{port}/ready >/dev/null && break; sleep 0.1; done\n\
+         : > \"$log\"\n\
+         curl -sk --max-time 5 -o /dev/null -H 'X-Request-ID: before' {url}\n\
+         {{ echo '127.0.0.2 {host}'; cat \"$names\"; }} > \"$names.new\" && mv \"$names.new\" \"$names\"\n\
+         sleep 11\n\
+         curl -sk --max-time 5 -o /dev/null -H 'X-Request-ID: after' {url}\n\
+         sed 's/^/LOG /' \"$log\"\n",
+        dns = start_dns(&dir),
+        stub = sh(&stub.display().to_string()),
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let (ok, out) = with_nginx_conf(&dir, conf, empty.path(), &body);
+    assert!(ok, "{out}");
+    let at = |id: &str| {
+        out.lines()
+            .filter_map(|l| l.strip_prefix("LOG "))
+            .filter_map(|l| serde_json::from_str::<J>(l).ok())
+            .find(|e| e["request_id"] == id)
+            .map(|e| e["address"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_else(|| "nowhere".into())
+    };
+    (at("before"), at("after"))
+}
+
+#[test]
+fn a_recreated_app_is_found_at_its_new_address() {
+    let Some(()) = namespace_tools(&["python3"]) else {
+        return;
+    };
+    let conf =
+        std::fs::read_to_string(support::repo().join("golden/prod/nginx/nginx.conf")).unwrap();
+    assert_eq!(
+        follow_a_move(&conf),
+        ("127.0.0.1".into(), "127.0.0.2".into())
+    );
+}
+
+#[test]
+fn guard_a_name_resolved_at_start_stays_at_the_old_address() {
+    let Some(()) = namespace_tools(&["python3"]) else {
+        return;
+    };
+    let conf =
+        std::fs::read_to_string(support::repo().join("golden/prod/nginx/nginx.conf")).unwrap();
+    // proxy_pass with a literal name: nginx resolves it once, at start.
+    let mut fixed = String::new();
+    let mut address = String::new();
+    for line in conf.lines() {
+        if let Some(a) = line.trim().strip_prefix("set $futurestack_upstream ") {
+            address = a.trim_end_matches(';').to_owned();
+        }
+        if line.trim() == "proxy_pass http://$futurestack_upstream;" {
+            fixed.push_str(&line.replace("$futurestack_upstream", &address));
+        } else {
+            fixed.push_str(line);
+        }
+        fixed.push('\n');
+    }
+    assert_ne!(fixed, conf);
+    assert_eq!(
+        follow_a_move(&fixed),
+        ("127.0.0.1".into(), "127.0.0.1".into())
     );
 }

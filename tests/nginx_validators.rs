@@ -137,11 +137,11 @@ fn nginx_version(compose: &J) -> String {
 }
 
 /// gixy checks left out, each with the reason.
-/// - `proxy_pass_normalized`: every route's `proxy_pass` carries a URI on
-///   purpose, so the app receives the normalized path (decoded, `..` and `//`
-///   resolved, escaped again) that nginx matched and checked the blocked paths
-///   against: no parser differential between nginx and the app. The cost gixy
-///   warns of is that an encoded slash (`%2F`) reaches the app as `/`; the
+/// - `proxy_pass_normalized`: every route passes the app, on purpose, the
+///   normalized path (decoded, `..` and `//` resolved, escaped again) that
+///   nginx matched and checked the blocked paths against (`rewrite ... break`
+///   of `$uri`): no parser differential between nginx and the app. The cost
+///   gixy warns of is that an encoded slash (`%2F`) reaches the app as `/`; the
 ///   README says so. `tests/edge_behaviour.rs` proves what the app receives.
 const GIXY_SKIPS: &str = "proxy_pass_normalized";
 
@@ -221,13 +221,17 @@ fn nginx_accepts_every_generated_config_and_gixy_finds_nothing() {
 fn the_checks_would_catch_broken_configs() {
     let conf = std::fs::read_to_string(repo().join("golden/prod/nginx/nginx.conf")).unwrap();
     let names = service_names(&compose(&repo().join("golden/prod")));
-    // An upstream host that does not exist fails nginx -t.
-    let typo = conf.replace("server ai-recommend:8100;", "server ai-recommendd:8100;");
+    // A rate-limit zone that does not exist fails nginx -t.
+    let typo = conf.replacen(
+        "limit_req zone=ai-nlp-api ",
+        "limit_req zone=ai-nlp-apix ",
+        1,
+    );
     assert_ne!(typo, conf);
     let Some((ok, _, _)) = nginx_check(&typo, &names) else {
         return;
     };
-    assert!(!ok, "nginx -t accepted an unknown upstream host");
+    assert!(!ok, "nginx -t accepted an unknown limit_req zone");
     // A spoofable Host header is a gixy finding.
     let spoof = conf.replacen(
         "proxy_set_header Host $host;",
@@ -266,9 +270,11 @@ fn every_upstream_is_reachable_from_nginx() {
         for line in conf
             .lines()
             .map(str::trim)
-            .filter(|l| l.starts_with("server ") && l.ends_with(';'))
+            .filter(|l| l.starts_with("set $futurestack_upstream ") && l.ends_with(';'))
         {
-            let address = line.trim_start_matches("server ").trim_end_matches(';');
+            let address = line
+                .trim_start_matches("set $futurestack_upstream ")
+                .trim_end_matches(';');
             let (host, port) = address.rsplit_once(':').unwrap();
             let service = compose_service(&compose, host).unwrap_or(&J::Null);
             assert!(

@@ -95,6 +95,10 @@ impl TlsFiles {
 /// (nginx `limit_conn`): enough for a few browser tabs, not for a flood.
 pub const WEBSOCKET_CONNECTIONS_PER_CLIENT: u32 = 20;
 
+/// Docker's embedded DNS server, on every user-defined network (Docker docs,
+/// "Container networking: DNS services").
+pub const DOCKER_DNS: &str = "127.0.0.11";
+
 /// The internal-only listener for `stub_status`.
 pub const STATUS_PORT: u16 = 8081;
 

@@ -25,6 +25,8 @@ struct View<'a> {
     status_port: u16,
     zones: Vec<(&'a str, u32)>,
     upstreams: Vec<(&'a str, &'a str)>,
+    /// Docker's embedded DNS server.
+    resolver: &'static str,
     servers: Vec<ServerView<'a>>,
 }
 
@@ -53,6 +55,8 @@ struct ServerView<'a> {
 struct RouteView<'a> {
     name: &'a str,
     service: &'a str,
+    /// `host:port` of the app, looked up per request.
+    address: &'a str,
     path: &'a str,
     modifier: &'static str,
     strip_prefix: bool,
@@ -93,6 +97,7 @@ pub fn render(
             script: acme::renew_script(stack),
         }),
         project: &stack.project,
+        resolver: edge::DOCKER_DNS,
         websocket_connections: edge
             .servers
             .iter()
@@ -122,6 +127,11 @@ pub fn render(
                     .map(|r| RouteView {
                         name: &r.name,
                         service: &r.service,
+                        address: edge
+                            .upstreams
+                            .iter()
+                            .find(|u| u.service == r.service)
+                            .map_or("", |u| u.address.as_str()),
                         path: &r.path,
                         modifier: if r.exact { "=" } else { "^~" },
                         strip_prefix: r.strip_prefix,

@@ -3,13 +3,14 @@
 
     upstream-stub.py LOG PORT [PORT...]
 
-Listens on 127.0.0.1:PORT for each PORT (inside the test's network namespace),
+Listens on $STUB_ADDRESS (default 127.0.0.1):PORT for each PORT (inside the test's network namespace),
 answers every request with 200 "ok", and appends one JSON line per request to
 LOG: the port, the request target exactly as received, the headers the tests
 check and the start of the body. Runs until killed. Also the webhook receiver
 of tests/monitoring_behaviour.rs.
 """
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         entry = {
+            "address": self.server.server_address[0],
             "port": self.server.server_address[1],
             "method": self.command,
             "target": self.path,
@@ -50,7 +52,8 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+ADDRESS = os.environ.get("STUB_ADDRESS", "127.0.0.1")
 for port in sys.argv[2:]:
-    server = ThreadingHTTPServer(("127.0.0.1", int(port)), Handler)
+    server = ThreadingHTTPServer((ADDRESS, int(port)), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
 threading.Event().wait()

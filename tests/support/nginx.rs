@@ -92,7 +92,7 @@ pub fn with_nginx_conf(dir: &Path, conf: &str, webroot_files: &Path, body: &str)
         mount -t tmpfs tmpfs /var/www
         cp -r "$WEBROOT_FILES"/. /var/www/
         "$NGINX_BIN" -c /etc/nginx/nginx.conf
-        trap '"$NGINX_BIN" -s stop -c /etc/nginx/nginx.conf 2>/dev/null' EXIT
+        trap '"$NGINX_BIN" -s stop -c /etc/nginx/nginx.conf 2>/dev/null; kill $(jobs -p) 2>/dev/null || true' EXIT
         {body}
         "#
     );
