@@ -12,18 +12,6 @@ resource "alicloud_ram_role_policy_attachment" "deploy" {
   role_name   = var.ram_role_name
 }
 
-resource "alicloud_oos_secret_parameter" "future_dingtalk_robot_sign" {
-  secret_parameter_name = "futurestack-future-dev-FUTURE_DINGTALK_ROBOT_SIGN"
-  description           = "Signing secret (SEC...) of the on-call DingTalk group robot."
-  value                 = var.future_dingtalk_robot_sign
-}
-
-resource "alicloud_oos_secret_parameter" "future_dingtalk_robot_token" {
-  secret_parameter_name = "futurestack-future-dev-FUTURE_DINGTALK_ROBOT_TOKEN"
-  description           = "Access token of the on-call DingTalk group robot (the access_token of its webhook URL)."
-  value                 = var.future_dingtalk_robot_token
-}
-
 resource "alicloud_oos_secret_parameter" "future_elastic_password" {
   secret_parameter_name = "futurestack-future-dev-FUTURE_ELASTIC_PASSWORD"
   description           = "Password of Elasticsearch's `elastic` user."
@@ -84,7 +72,7 @@ resource "alicloud_ecs_command" "deploy" {
 resource "alicloud_ecs_invocation" "deploy" {
   command_id  = alicloud_ecs_command.deploy.id
   instance_id = [var.instance_id]
-  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_dingtalk_robot_sign, alicloud_oos_secret_parameter.future_dingtalk_robot_token, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_oos_secret_parameter.future_smtp_password]
+  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_oos_secret_parameter.future_smtp_password]
 
   timeouts {
     create = "65m"

@@ -21,26 +21,6 @@ variable "ram_role_name" {
   type        = string
 }
 
-variable "future_dingtalk_robot_sign" {
-  description = "Signing secret (SEC...) of the on-call DingTalk group robot."
-  type        = string
-  sensitive   = true
-  validation {
-    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_dingtalk_robot_sign))
-    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
-  }
-}
-
-variable "future_dingtalk_robot_token" {
-  description = "Access token of the on-call DingTalk group robot (the access_token of its webhook URL)."
-  type        = string
-  sensitive   = true
-  validation {
-    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_dingtalk_robot_token))
-    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
-  }
-}
-
 variable "future_elastic_password" {
   description = "Password of Elasticsearch's `elastic` user."
   type        = string
