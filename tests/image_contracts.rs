@@ -350,3 +350,160 @@ fn the_dingtalk_bridge_config_is_written_from_the_secrets_and_refuses_odd_ones()
         assert!(log.contains("must be letters, digits"), "{log}");
     }
 }
+
+/// The kind a compose service's image belongs to (by repository); apps otherwise.
+fn kind_of(service: &J) -> futurestack::spec::Kind {
+    use futurestack::spec::{ExporterFor, Kind};
+    let repo = |i: &str| {
+        i.split_once(':')
+            .map_or(i.to_owned(), |(r, _)| r.to_owned())
+    };
+    let image = repo(service["image"].as_str().unwrap_or_default());
+    let kinds = [
+        Kind::Mysql,
+        Kind::Postgres,
+        Kind::Redis,
+        Kind::Elasticsearch,
+        Kind::Neo4j,
+        Kind::Weaviate,
+        Kind::Prometheus,
+        Kind::Alertmanager,
+        Kind::Grafana,
+        Kind::NodeExporter,
+        Kind::BlackboxExporter,
+        Kind::Nginx,
+        Kind::DingtalkBridge,
+        Kind::DingtalkConfig,
+        Kind::Exporter(ExporterFor::Nginx),
+        Kind::Exporter(ExporterFor::Mysql),
+        Kind::Exporter(ExporterFor::Postgres),
+        Kind::Exporter(ExporterFor::Redis),
+        Kind::Exporter(ExporterFor::Elasticsearch),
+    ];
+    kinds
+        .into_iter()
+        .find(|k| {
+            futurestack::model::kinds::info(*k)
+                .default_image
+                .is_some_and(|i| repo(i) == image)
+        })
+        .unwrap_or(Kind::App)
+}
+
+/// The programs a health check runs: the command of each pipeline stage of a
+/// `CMD-SHELL` check (after variable assignments), or a `CMD` check's program.
+fn health_programs(test: &[&str]) -> Vec<String> {
+    match test {
+        ["CMD-SHELL", script] => {
+            // Command substitutions and quoted strings are arguments, not programs.
+            let mut plain = String::new();
+            let mut depth = 0;
+            let mut quoted = false;
+            let mut chars = script.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '$' if chars.peek() == Some(&'(') => {
+                        chars.next();
+                        depth += 1;
+                    }
+                    ')' if depth > 0 => depth -= 1,
+                    '"' if depth == 0 => quoted = !quoted,
+                    '\'' if depth == 0 && !quoted => {
+                        for d in chars.by_ref() {
+                            if d == '\'' {
+                                break;
+                            }
+                        }
+                        plain.push('x');
+                    }
+                    _ if depth > 0 || quoted => {}
+                    _ => plain.push(c),
+                }
+            }
+            let mut programs = vec!["sh".to_owned()];
+            for stage in plain.split(['|', ';', '&']) {
+                let program = stage
+                    .split_whitespace()
+                    .find(|w| !w.contains('='))
+                    .unwrap_or_default();
+                if !program.is_empty() && !["exit", "test", "[", "true"].contains(&program) {
+                    programs.push(program.to_owned());
+                }
+            }
+            programs
+        }
+        ["CMD", program, ..] => vec![program.rsplit('/').next().unwrap_or(program).to_owned()],
+        _ => Vec::new(),
+    }
+}
+
+fn health_problems(compose: &J) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, service) in compose["services"].as_object().unwrap() {
+        let test = strings(&service["healthcheck"]["test"]);
+        if test.is_empty() {
+            continue;
+        }
+        let kind = kind_of(service);
+        // An app's own check command names what its own image has.
+        if kind == futurestack::spec::Kind::App && test.first() == Some(&"CMD") {
+            continue;
+        }
+        let tools = futurestack::model::kinds::health_tools(kind).unwrap_or(&[]);
+        for program in health_programs(&test) {
+            if !tools.contains(&program.as_str()) {
+                out.push(format!(
+                    "{name}: its health check runs `{program}`, which the {} image does not have",
+                    kind.as_str()
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_health_check_uses_only_what_its_image_has() {
+    let dirs: Vec<_> = support::golden_env_dirs()
+        .into_iter()
+        .filter(|d| d.join("docker-compose.yml").is_file())
+        .collect();
+    let mut checked = 0;
+    for dir in dirs {
+        let Some(compose) = resolved(&dir) else {
+            return;
+        };
+        let found = health_problems(&compose);
+        assert!(found.is_empty(), "{}:\n{}", dir.display(), found.join("\n"));
+        checked += compose["services"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|s| !s["healthcheck"]["test"].is_null())
+            .count();
+    }
+    assert!(checked >= 60, "only {checked} health checks");
+    assert_eq!(
+        health_programs(&[
+            "CMD-SHELL",
+            "REDISCLI_AUTH=\"$(cat /run/secrets/r)\" redis-cli -p 6379 ping | grep -q PONG"
+        ]),
+        ["sh", "redis-cli", "grep"]
+    );
+}
+
+#[test]
+fn guard_a_health_check_with_a_missing_program_is_caught() {
+    let Some(mut compose) = resolved(&support::repo().join("golden/prod")) else {
+        return;
+    };
+    assert!(health_problems(&compose).is_empty());
+    compose["services"]["grafana"]["healthcheck"]["test"] =
+        serde_json::json!(["CMD-SHELL", "curl -fsS http://127.0.0.1:3000/api/health"]);
+    let found = health_problems(&compose);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("grafana: its health check runs `curl`"),
+        "{found:?}"
+    );
+}

@@ -268,6 +268,45 @@ pub fn secret_file(kind: Kind) -> SecretFile {
     }
 }
 
+/// The programs each kind's pinned image has for a health check (`None`: no
+/// shell at all, so no check can run in it). The generated checks use only
+/// these; `tests/image_contracts.rs` holds every generated check to it.
+/// Sources, for the pinned tags:
+/// - `mysql:8.0.40`: docker-library/mysql `8.0/Dockerfile.oracle` installs
+///   `mysql-community-client` (`mysqladmin`); bash.
+/// - `postgres:14.15`: docker-library/postgres (Debian) ships `pg_isready`; bash.
+/// - `redis:7.4.2-alpine`: Alpine's BusyBox (`sh`, `grep`) and `redis-cli`.
+/// - `elasticsearch:8.15.5`: elastic/dockerfiles installs `curl`.
+/// - `neo4j:5.26.0`: `wget`, not `curl` (neo4j/docker-neo4j#114).
+/// - Weaviate, Grafana, nginx (`-alpine`) and redis_exporter: Alpine's BusyBox
+///   `wget`; Prometheus, Alertmanager, node-exporter, the blackbox, MySQL,
+///   PostgreSQL and Elasticsearch exporters: `quay.io/prometheus/busybox`.
+/// - nginx-prometheus-exporter and prometheus-webhook-dingtalk: no shell
+///   (scratch and distroless).
+/// - apps: the Future images are Python (a spec can say `curl` or `wget`).
+pub fn health_tools(kind: Kind) -> Option<&'static [&'static str]> {
+    const BUSYBOX: &[&str] = &["sh", "wget", "grep"];
+    match kind {
+        Kind::Mysql => Some(&["sh", "mysqladmin"]),
+        Kind::Postgres => Some(&["sh", "pg_isready"]),
+        Kind::Redis => Some(&["sh", "redis-cli", "grep"]),
+        Kind::Elasticsearch => Some(&["sh", "curl"]),
+        Kind::Neo4j => Some(&["sh", "wget"]),
+        Kind::App => Some(&["sh", "python", "curl", "wget"]),
+        Kind::Exporter(ExporterFor::Nginx) | Kind::DingtalkBridge => None,
+        Kind::Weaviate
+        | Kind::Prometheus
+        | Kind::Alertmanager
+        | Kind::Grafana
+        | Kind::NodeExporter
+        | Kind::BlackboxExporter
+        | Kind::Nginx
+        | Kind::DingtalkConfig
+        | Kind::Exporter(_) => Some(BUSYBOX),
+        Kind::External => None,
+    }
+}
+
 /// An app's health check: what `healthcheck` says, else an HTTP GET of
 /// `health_path` with Python. Validation made sure exactly one way is given and
 /// that paths are plain (letters, digits, `._~-/`), so they are safe in the
