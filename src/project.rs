@@ -142,6 +142,30 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
     let mut sources = Sources::default();
     let mut loaded: Vec<Loaded> = Vec::new();
     let mut diagnostics = Vec::new();
+    // The file name is the environment's name: it becomes an output folder, the
+    // compose project, systemd units and cloud resource names. Only a DNS label
+    // is safe in all of them (no `..`, `/`, newline, quote or space).
+    let (files, bad): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|f| crate::validate::naming::is_dns_label(&stem(f)));
+    for file in &bad {
+        let name: String = stem(file).chars().take(80).collect();
+        let suggestion = crate::validate::naming::to_dns_label(&name);
+        diagnostics.push(
+            Diagnostic::error(
+                "FS100",
+                format!(
+                    "spec file `{}` names environment `{}`, which is not a plain name",
+                    display(file).escape_debug(),
+                    name.escape_debug()
+                ),
+            )
+            .with_help(format!(
+                "rename the file to `{}.yaml`: an environment name is lowercase letters, digits and `-` (it names the output folder, the compose project and cloud resources)",
+                if suggestion.is_empty() { "env".to_owned() } else { suggestion }
+            )),
+        );
+    }
     for file in &files {
         match load::load(file, &display(file), &reader, &mut sources) {
             Ok(l) => loaded.push(l),

@@ -127,7 +127,8 @@ fn mysql_exporter_login(name: &str, exporter: &J, compose: &J) -> Vec<String> {
     let script = strings(&exporter["entrypoint"]).join(" ");
     let after = |key: &str| {
         script.split_once(key).map(|(_, rest)| {
-            rest.split(|c: char| c == ' ' || c == ')' || c == '"')
+            rest.trim_start_matches('\'')
+                .split(|c: char| c == ' ' || c == ')' || c == '"' || c == '\'')
                 .next()
                 .unwrap_or("")
                 .to_owned()
@@ -231,7 +232,7 @@ services:
     assert!(
         strings(&exporter["entrypoint"])
             .join(" ")
-            .contains("--mysqld.username=root")
+            .contains("--mysqld.username='root'")
     );
     assert_eq!(
         mysql_exporter_login("mysql-exporter", exporter, &compose),

@@ -534,7 +534,11 @@ fn configure_exporter(exporter: &mut Service, which: ExporterFor, target: &Servi
                 .get("MYSQL_USER")
                 .cloned()
                 .unwrap_or_else(|| "root".into());
-            let args = format!("--mysqld.address={host}:{port} --mysqld.username={user}");
+            // The user name comes from the spec (or its `env`): one quoted word.
+            let args = format!(
+                "--mysqld.address={host}:{port} --mysqld.username={}",
+                crate::shell::quote(&user)
+            );
             exporter.entrypoint = exec(
                 &secret_env("MYSQLD_EXPORTER_PASSWORD"),
                 "/bin/mysqld_exporter",
