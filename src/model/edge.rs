@@ -348,6 +348,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
             })
             .collect(),
         env: BTreeMap::new(),
+        env_overrides: Vec::new(),
         secrets: Vec::new(),
         secret_roles: BTreeMap::new(),
         healthcheck: kinds::healthcheck(Kind::Nginx, 80, "/healthz", &|_| None).map(|command| {

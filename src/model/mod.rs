@@ -109,6 +109,9 @@ pub struct Service {
     pub depends_on: Vec<Dependency>,
     /// Environment, sorted by name.
     pub env: BTreeMap<String, String>,
+    /// Keys of the spec's `env` that replace a variable futurestack sets itself
+    /// (the kind's own settings, or a connection to a used service): an error.
+    pub env_overrides: Vec<String>,
     /// Secrets mounted under `/run/secrets/`, sorted.
     pub secrets: Vec<String>,
     /// The service's own secrets by role (`password: mysql-password`), as in the spec.
@@ -326,6 +329,9 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
                 });
             }
             for (key, value) in connection_env(used) {
+                if spec_service.env.contains_key(&key) {
+                    service.env_overrides.push(key.clone());
+                }
                 service.env.entry(key).or_insert(value);
             }
             if let Some(secret) =
@@ -576,8 +582,11 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         .then(|| s.heap.unwrap_or(ByteSize::from_mib(memory.mib() / 2)));
 
     let mut env: BTreeMap<String, String> = own_env(s, memory, heap, security, &secret_of);
+    let mut env_overrides = Vec::new();
     for (key, value) in &s.env {
-        env.insert(key.clone(), value.0.clone());
+        if env.insert(key.clone(), value.0.clone()).is_some() {
+            env_overrides.push(key.clone());
+        }
     }
     let command = own_command(s.kind, memory, &secret_of).or_else(|| s.command.clone());
 
@@ -618,6 +627,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         uses: Vec::new(),
         depends_on: Vec::new(),
         env,
+        env_overrides,
         secrets,
         secret_roles: s.secrets.clone(),
         healthcheck,

@@ -154,6 +154,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         uses: Vec::new(),
         depends_on: Vec::new(),
         env: BTreeMap::new(),
+        env_overrides: Vec::new(),
         secrets: Vec::new(),
         secret_roles: BTreeMap::new(),
         healthcheck: kinds::healthcheck(kind, main, "/", &|_| None).map(|command| Healthcheck {

@@ -10,6 +10,7 @@ mod capacity;
 pub use capacity::{Budget, budget};
 mod cloud;
 mod edge;
+mod env;
 mod monitoring;
 pub(crate) mod naming;
 mod ports;
@@ -84,6 +85,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     naming::check(&mut ctx);
     references::check(&mut ctx);
     app::check(&mut ctx);
+    env::check(&mut ctx);
     ports::check(&mut ctx);
     security::check(&mut ctx);
     capacity::check(&mut ctx);

@@ -54,6 +54,26 @@ pub fn image_pin(image: &str) -> Result<(), &'static str> {
     }
 }
 
+/// A tag naming only a major or minor version (`8.0`, `7-alpine`, `v2`): it
+/// moves to every new patch release, so two deploys can run different bits.
+pub fn floating_tag(image: &str) -> bool {
+    if image.contains('@') {
+        return false;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let Some((_, tag)) = last.split_once(':') else {
+        return false;
+    };
+    let version = tag.trim_start_matches('v');
+    let version = version.split(['-', '_']).next().unwrap_or(version);
+    let parts: Vec<&str> = version.split('.').collect();
+    version.starts_with(|c: char| c.is_ascii_digit())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts.len() < 3
+}
+
 pub fn check(ctx: &mut Ctx) {
     let spec = ctx.spec;
     for (name, s) in &spec.services {
@@ -87,6 +107,13 @@ pub fn check(ctx: &mut Ctx) {
                     Diagnostic::warning("FS109", format!("{message} (an error in production)"))
                 };
                 ctx.push(diag.at_opt(at).with_help(help));
+            } else if s.kind != crate::spec::Kind::External && floating_tag(image) {
+                let at = ctx.at(&["services", name, "image"]);
+                ctx.push(
+                    Diagnostic::warning("FS109", format!("image `{image}` of `{name}` names only a major or minor version"))
+                        .at_opt(at)
+                        .with_help("the tag moves with every patch release, so two deploys can run different bits: pin the full version (`8.0.40`) or a digest"),
+                );
             }
         }
         if s.kind.is_data() {
@@ -128,6 +155,18 @@ mod tests {
         assert!(image_pin("mysql").is_err());
         assert!(image_pin("registry.example.com:5000/future/ai").is_err());
         assert!(image_pin("mysql:latest").is_err());
+        for floating in ["mysql:8.0", "redis:7-alpine", "x/y:v2", "a:1.2-slim"] {
+            assert!(floating_tag(floating), "{floating}");
+        }
+        for pinned in [
+            "mysql:8.0.40",
+            "redis:7.4.2-alpine",
+            "prom/x:v0.28.0",
+            "a:stable",
+            "a@sha256:x",
+        ] {
+            assert!(!floating_tag(pinned), "{pinned}");
+        }
         assert!(image_pin("redis@sha256:abc").is_err());
     }
 
