@@ -124,10 +124,17 @@ impl Duration {
         {
             return None;
         }
-        digits.parse::<u64>().ok().map(|n| Duration {
-            seconds: n * factor,
-        })
+        digits
+            .parse::<u64>()
+            .ok()
+            .map(|n| n * factor)
+            .filter(|s| *s <= Self::MAX_SECONDS)
+            .map(|seconds| Duration { seconds })
     }
+
+    /// The longest duration Prometheus and Alertmanager read: Go's
+    /// `time.Duration` counts nanoseconds in an `int64` (about 292 years).
+    pub const MAX_SECONDS: u64 = (i64::MAX / 1_000_000_000) as u64;
 }
 
 impl fmt::Display for Duration {
@@ -150,9 +157,17 @@ impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         Duration::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a duration; write it like `15s`, `5m` or `2h`"
-            ))
+            let too_long = text.len() > 1
+                && text[..text.len() - 1].bytes().all(|b| b.is_ascii_digit())
+                && "smhd".contains(&text[text.len() - 1..]);
+            serde::de::Error::custom(if too_long {
+                format!(
+                    "`{text}` is longer than Prometheus accepts; the most is {}d",
+                    Duration::MAX_SECONDS / 86400
+                )
+            } else {
+                format!("`{text}` is not a duration; write it like `15s`, `5m` or `2h`")
+            })
         })
     }
 }

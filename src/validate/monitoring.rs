@@ -292,4 +292,23 @@ pub fn check(ctx: &mut Ctx) {
             );
         }
     }
+    // The expressions Prometheus will evaluate, parsed now rather than by
+    // promtool after generating (promql-parser, GreptimeTeam's PromQL grammar).
+    for (alert, rule) in &mon.rules {
+        if let Err(why) = promql_parser::parser::parse(&rule.expr) {
+            let at = ctx.at(&["monitoring", "rules", alert, "expr"]);
+            let why: String = why
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect();
+            ctx.push(
+                Diagnostic::error("FS144", format!("the expression of alert `{alert}` is not PromQL: {why}"))
+                    .at_opt(at)
+                    .with_help("fix the expression; try it in Prometheus' expression browser, e.g. `sum by (service) (rate(http_requests_total[5m])) > 10`"),
+            );
+        }
+    }
 }
