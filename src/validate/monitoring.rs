@@ -263,15 +263,17 @@ pub fn check(ctx: &mut Ctx) {
                         .with_help("secret values never go in a spec: put the token in a secret and name it in `token:` (sent as a bearer token), or keep it in the bridge's own configuration"),
                 );
             }
-            if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            let odd = url.chars().find(|c| c.is_control() || c.is_whitespace());
+            if !(lower.starts_with("http://") || lower.starts_with("https://")) || odd.is_some() {
                 let at = ctx.at(&["monitoring", "receivers", name, "url"]);
+                let what = match odd {
+                    Some(c) => format!("holds {}", c.escape_debug()),
+                    None => "is not an http(s) URL".to_owned(),
+                };
                 ctx.push(
-                    Diagnostic::error(
-                        "FS141",
-                        format!("the URL of receiver `{name}` is not an http(s) URL"),
-                    )
-                    .at_opt(at)
-                    .with_help("write it like `https://bridge.example.com/dingtalk/ops/send`"),
+                    Diagnostic::error("FS141", format!("the URL of receiver `{name}` {what}"))
+                        .at_opt(at)
+                        .with_help("write it like `https://bridge.example.com/alerts`, with no spaces or control characters (percent-encode them)"),
                 );
             }
         }
