@@ -39,8 +39,31 @@ fn check_watchdog(ctx: &mut Ctx) {
     }
 }
 
+/// FS145: the monitoring containers need a network that is not internal to
+/// reach each other and the outside (alerts); without one, every one of them
+/// would join none.
+fn check_monitoring_network(ctx: &mut Ctx) {
+    let stack = ctx.stack;
+    let lonely: Vec<&str> = stack
+        .services
+        .iter()
+        .filter(|s| s.generated && s.kind.is_monitoring() && s.networks.is_empty())
+        .map(|s| s.name.as_str())
+        .collect();
+    if lonely.is_empty() {
+        return;
+    }
+    let at = ctx.key(&["monitoring"]);
+    ctx.push(
+        Diagnostic::error("FS145", format!("monitoring joins no network ({} would be on none)", lonely.join(", ")))
+            .at_opt(at)
+            .with_help("give a network that is not internal `default_for: [apps]`, or list networks under `monitoring.networks`"),
+    );
+}
+
 pub fn check(ctx: &mut Ctx) {
     check_watchdog(ctx);
+    check_monitoring_network(ctx);
     let spec = ctx.spec;
     for name in generated_names(spec) {
         if spec.services.contains_key(&name) {
