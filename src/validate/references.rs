@@ -22,6 +22,7 @@ pub fn check(ctx: &mut Ctx) {
     }
     check_cycles(ctx);
     check_shared_networks(ctx);
+    check_env_named_hosts(ctx);
     check_env_clashes(ctx);
     check_declared_secrets(ctx);
 }
@@ -466,6 +467,58 @@ fn check_shared_networks(ctx: &mut Ctx) {
                     )),
                 );
             }
+        }
+    }
+}
+
+/// The service an `env` value names as its host: `mysql`, `mysql:3306` or
+/// `http://mysql:3306/x` (as plans often write connections by hand).
+fn named_host(value: &str) -> &str {
+    let rest = value.split_once("://").map_or(value, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    authority.split(':').next().unwrap_or(authority)
+}
+
+/// A service named in another's `env` is a dependency like one in `uses`: they
+/// must share a network, or the name resolves to nothing (or to another stack).
+fn check_env_named_hosts(ctx: &mut Ctx) {
+    let stack = ctx.stack;
+    let spec = ctx.spec;
+    for service in &stack.services {
+        let Some(spec_service) = spec.services.get(&service.name) else {
+            continue;
+        };
+        for (key, value) in &spec_service.env {
+            let host = named_host(&value.0);
+            let Some(target) = stack
+                .services
+                .iter()
+                .find(|s| s.name == host || s.address == host)
+            else {
+                continue;
+            };
+            if target.name == service.name
+                || service.uses.contains(&target.name)
+                || (target.networks.is_empty() && target.external)
+                || service.networks.iter().any(|n| target.networks.contains(n))
+            {
+                continue;
+            }
+            let at = ctx.at(&["services", &service.name, "env", key]);
+            ctx.push(
+                Diagnostic::error(
+                    "FS113",
+                    format!("`{}`'s `{key}` names `{}`, but they share no network", service.name, target.name),
+                )
+                .at_opt(at)
+                .with_help(format!(
+                    "add `{}` to `{}`'s `uses` (it then gets the connection variables and a network it shares), or add one of {} to its `networks`",
+                    target.name,
+                    service.name,
+                    list(&target.networks)
+                )),
+            );
         }
     }
 }
