@@ -8,19 +8,12 @@ use std::path::Path;
 use futurestack::load::{self, Node, ReadSource, Sources, Value};
 use futurestack::pipeline;
 use futurestack::render::{Files, Templates};
-use support::repo;
+use support::{One, repo};
 
 struct Fs;
 impl ReadSource for Fs {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(repo().join(path))
-    }
-}
-
-struct One(String);
-impl ReadSource for One {
-    fn read(&self, _: &Path) -> std::io::Result<String> {
-        Ok(self.0.clone())
     }
 }
 

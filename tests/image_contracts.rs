@@ -176,13 +176,6 @@ fn every_generated_service_satisfies_its_image_contract() {
     assert!(elasticsearch >= 3 && redis >= 3, "{elasticsearch} {redis}");
 }
 
-struct One(String);
-impl futurestack::load::ReadSource for One {
-    fn read(&self, _: &Path) -> std::io::Result<String> {
-        Ok(self.0.clone())
-    }
-}
-
 /// A MySQL without an app user: the exporter must log in as root with root's password.
 #[test]
 fn the_mysql_exporter_uses_root_with_roots_password_when_there_is_no_app_user() {
@@ -208,23 +201,7 @@ services:
     kind: mysql
     secrets: {root_password: root, password: app}
 "#;
-    use futurestack::{load, pipeline, render::Templates};
-    let loaded = load::load(
-        Path::new("environments/mini.yaml"),
-        "environments/mini.yaml",
-        &One(spec.to_owned()),
-        &mut load::Sources::default(),
-    )
-    .unwrap();
-    let analysis = pipeline::analyze(&loaded);
-    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
-    let files = pipeline::render(analysis.stack.as_ref().unwrap(), &Templates::default()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in &files {
-        let file = dir.path().join(path);
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(file, text).unwrap();
-    }
+    let dir = support::render_spec("mini", spec);
     let Some(compose) = resolved(dir.path()) else {
         return;
     };

@@ -11,7 +11,8 @@ use std::process::Command;
 
 use serde_json::Value as J;
 use support::{
-    compose_service, golden_env_dirs, in_ci, repo, run_tool, service_networks, tool_on_path,
+    compose_service, golden_env_dirs, in_ci, is_root, repo, run_tool, service_networks,
+    tool_on_path,
 };
 
 fn gixy() -> Option<PathBuf> {
@@ -20,14 +21,6 @@ fn gixy() -> Option<PathBuf> {
         return Some(lib);
     }
     tool_on_path("gixy")
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
 }
 
 /// Checks `nginx_conf` as nginx would see it in the container: returns
@@ -49,16 +42,9 @@ fn nginx_check(nginx_conf: &str, service_names: &[String]) -> Option<(bool, Stri
     std::fs::create_dir_all(&etc).unwrap();
     std::fs::write(etc.join("nginx.conf"), nginx_conf).unwrap();
     // A throw-away certificate where the config expects one (all under /etc/nginx).
-    let path_of = |directive: &str| {
-        nginx_conf
-            .lines()
-            .map(str::trim)
-            .find_map(|l| l.strip_prefix(directive)?.strip_suffix(';'))
-            .and_then(|p| p.trim().strip_prefix("/etc/nginx/"))
-            .map(|p| etc.join(p))
-    };
-    let certificate = path_of("ssl_certificate ").unwrap_or_else(|| etc.join("tls/tls.crt"));
-    let key = path_of("ssl_certificate_key ").unwrap_or_else(|| etc.join("tls/tls.key"));
+    let (certificate, key) = support::nginx::certificate_paths(nginx_conf);
+    let under_etc = |p: &str| etc.join(p.strip_prefix("/etc/nginx/").unwrap_or(p));
+    let (certificate, key) = (under_etc(&certificate), under_etc(&key));
     for file in [&certificate, &key] {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     }
@@ -244,7 +230,8 @@ fn the_checks_would_catch_broken_configs() {
     };
     assert!(ok, "{out}");
     let Some(gixy) = gixy() else { return };
-    let (_, report) = gixy_findings(&gixy, &dump, "1.30.6");
+    let version = nginx_version(&compose(&repo().join("golden/prod")));
+    let (_, report) = gixy_findings(&gixy, &dump, &version);
     assert!(
         !report.contains("Medium: 0"),
         "gixy missed a spoofable Host header:\n{report}"

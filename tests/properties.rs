@@ -5,19 +5,12 @@ mod support;
 
 use std::path::Path;
 
-use futurestack::load::{self, ReadSource, Sources, to_json};
+use futurestack::load::{self, Sources, to_json};
 use futurestack::pipeline;
 use futurestack::render::Templates;
 use proptest::prelude::*;
 use serde_json::Value as J;
-use support::repo;
-
-struct One(String);
-impl ReadSource for One {
-    fn read(&self, _: &Path) -> std::io::Result<String> {
-        Ok(self.0.clone())
-    }
-}
+use support::{One, repo};
 
 /// Runs the whole pipeline on one spec text; panics are what the tests look for.
 fn compile(text: &str) -> Option<futurestack::render::Files> {

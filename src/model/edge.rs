@@ -96,7 +96,12 @@ impl TlsFiles {
 pub const WEBSOCKET_CONNECTIONS_PER_CLIENT: u32 = 20;
 
 /// Docker's embedded DNS server, on every user-defined network (Docker docs,
-/// "Container networking: DNS services").
+/// "Container networking: DNS services"). nginx resolves the servers of an
+/// `upstream` block when it loads its config, unless a server has `resolve`
+/// (open source since 1.27.3, newer than the Debian nginx the tests run), while
+/// a `proxy_pass` to a variable is resolved per request with `resolver`
+/// (nginx.org at 3924a7f8: `ngx_http_upstream_module.xml` "resolve",
+/// `ngx_http_proxy_module.xml` "When variables are used in proxy_pass").
 pub const DOCKER_DNS: &str = "127.0.0.11";
 
 /// The internal-only listener for `stub_status`.
@@ -141,6 +146,8 @@ pub struct Server {
 pub struct RouteModel {
     pub name: String,
     pub service: String,
+    /// `host:port` of the app, as nginx looks it up per request.
+    pub address: String,
     pub path: String,
     pub exact: bool,
     pub strip_prefix: bool,
@@ -219,9 +226,10 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         let Some(port) = service.main_port() else {
             continue;
         };
+        let address = format!("{}:{}", service.address, port.container);
         upstreams.push(Upstream {
             service: name.clone(),
-            address: format!("{}:{}", service.address, port.container),
+            address: address.clone(),
         });
         for (route_name, r) in &spec_service.routes {
             let limit = r.rate_limit.map(|l| {
@@ -239,6 +247,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
             let model = RouteModel {
                 name: route_name.clone(),
                 service: name.clone(),
+                address: address.clone(),
                 path: r.path.clone(),
                 exact: r.exact,
                 strip_prefix: r.strip_prefix,
@@ -351,14 +360,12 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         env_overrides: Vec::new(),
         secrets: Vec::new(),
         secret_roles: BTreeMap::new(),
-        healthcheck: kinds::healthcheck(Kind::Nginx, 80, "/healthz", &|_| None).map(|command| {
-            Healthcheck {
-                test: HealthTest::Shell(command),
-                interval_s: 30,
-                timeout_s: 5,
-                retries: 3,
-                start_period_s: kinds::start_period_seconds(Kind::Nginx),
-            }
+        healthcheck: kinds::healthcheck(Kind::Nginx, 80, &|_| None).map(|command| Healthcheck {
+            test: HealthTest::Shell(command),
+            interval_s: 30,
+            timeout_s: 5,
+            retries: 3,
+            start_period_s: kinds::start_period_seconds(Kind::Nginx),
         }),
         command: None,
         cpus: info.cpus,

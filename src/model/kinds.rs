@@ -272,11 +272,14 @@ pub fn secret_file(kind: Kind) -> SecretFile {
 /// shell at all, so no check can run in it). The generated checks use only
 /// these; `tests/image_contracts.rs` holds every generated check to it.
 /// Sources, for the pinned tags:
-/// - `mysql:8.0.40`: docker-library/mysql `8.0/Dockerfile.oracle` installs
-///   `mysql-community-client` (`mysqladmin`); bash.
-/// - `postgres:14.15`: docker-library/postgres (Debian) ships `pg_isready`; bash.
+/// - `mysql:8.0.40`: docker-library/mysql at 090eb25 (`8.0/Dockerfile.oracle`,
+///   `mysql-community-server-minimal` on oraclelinux:9-slim): its own
+///   `docker-entrypoint.sh` runs `mysqladmin`; bash.
+/// - `postgres:14.15`: docker-library/postgres (Debian) ships `pg_isready` with
+///   the server (not checked against a mirror here).
 /// - `redis:7.4.2-alpine`: Alpine's BusyBox (`sh`, `grep`) and `redis-cli`.
-/// - `elasticsearch:8.15.5`: elastic/dockerfiles installs `curl`.
+/// - `elasticsearch:8.15.5`: elastic/dockerfiles v8.15.5 `elasticsearch/Dockerfile`
+///   installs `curl` in the final stage.
 /// - `neo4j:5.26.0`: `wget`, not `curl` (neo4j/docker-neo4j#114).
 /// - Weaviate, Grafana, nginx (`-alpine`) and redis_exporter: Alpine's BusyBox
 ///   `wget`; Prometheus, Alertmanager, node-exporter, the blackbox, MySQL,
@@ -342,15 +345,12 @@ pub fn app_health(health: Option<&AppHealth>, port: u16, health_path: &str) -> O
 pub fn healthcheck(
     kind: Kind,
     port: u16,
-    health_path: &str,
     secret: &dyn Fn(&str) -> Option<String>,
 ) -> Option<String> {
     let secret_file = |role: &str| secret(role).map(|s| secret_path(&s));
     match kind {
-        Kind::App => app_health(None, port, health_path).and_then(|t| match t {
-            HealthTest::Shell(command) => Some(command),
-            HealthTest::Exec(_) => None,
-        }),
+        // An app's check is `app_health`'s.
+        Kind::App => None,
         Kind::Mysql => Some(format!(
             "mysqladmin ping --host=127.0.0.1 --port={port} --silent"
         )),

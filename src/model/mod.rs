@@ -567,7 +567,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
             health_path.as_deref().unwrap_or("/"),
         )
     } else {
-        kinds::healthcheck(s.kind, main_port, "/", &secret_of).map(HealthTest::Shell)
+        kinds::healthcheck(s.kind, main_port, &secret_of).map(HealthTest::Shell)
     }
     .map(|test| Healthcheck {
         test,

@@ -157,7 +157,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         env_overrides: Vec::new(),
         secrets: Vec::new(),
         secret_roles: BTreeMap::new(),
-        healthcheck: kinds::healthcheck(kind, main, "/", &|_| None).map(|command| Healthcheck {
+        healthcheck: kinds::healthcheck(kind, main, &|_| None).map(|command| Healthcheck {
             test: HealthTest::Shell(command),
             interval_s: 30,
             timeout_s: 5,

@@ -15,6 +15,11 @@ pub struct Receiver {
     pub to: Option<String>,
     pub from: Option<String>,
     pub smarthost: Option<String>,
+    /// SMTPS (port 465): TLS from the first byte. Alertmanager dials TLS on 465
+    /// but still demands STARTTLS unless `require_tls` is off
+    /// (prometheus/alertmanager v0.27.0 `notify/email/email.go`, the port test
+    /// and the `RequireTLS` check; fixed in v0.31.0 by bc26ebb5).
+    pub implicit_tls: bool,
     pub username: Option<String>,
     pub password_file: Option<String>,
 }
@@ -44,6 +49,11 @@ pub fn receivers(spec: &Spec) -> Vec<Receiver> {
             to: r.to.clone(),
             from: r.from.clone(),
             smarthost: r.smarthost.clone(),
+            implicit_tls: r
+                .smarthost
+                .as_deref()
+                .and_then(|h| h.rsplit_once(':'))
+                .is_some_and(|(_, port)| port == "465"),
             username: r.username.clone(),
             password_file: r.password.as_deref().map(kinds::secret_path),
         })

@@ -151,10 +151,7 @@ pub fn render(
                 to: r.to.as_deref(),
                 from: r.from.as_deref(),
                 smarthost: r.smarthost.as_deref(),
-                implicit_tls: r
-                    .smarthost
-                    .as_deref()
-                    .is_some_and(|h| h.rsplit_once(':').is_some_and(|(_, port)| port == "465")),
+                implicit_tls: r.implicit_tls,
                 username: r.username.as_deref(),
                 password_file: r.password_file.as_deref(),
             })

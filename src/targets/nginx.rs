@@ -87,14 +87,16 @@ pub fn render(
         acme_webroot: tls
             .and_then(|t| t.acme.as_ref())
             .map(|_| acme::NGINX_WEBROOT),
-        acme: tls.and_then(|t| t.acme.as_ref()).map(|a| AcmeView {
-            image: acme::LEGO_IMAGE,
-            args: a.lego_args(),
-            dir: acme::DATA_DIR,
-            lego_path: acme::LEGO_PATH,
-            certificate: acme::certificate_file(),
-            unit: acme::unit_name(stack),
-            script: acme::renew_script(stack),
+        acme: tls.and_then(|t| {
+            t.acme.as_ref().map(|a| AcmeView {
+                image: acme::LEGO_IMAGE,
+                args: a.lego_args(),
+                dir: acme::DATA_DIR,
+                lego_path: acme::LEGO_PATH,
+                certificate: t.certificate.clone(),
+                unit: acme::unit_name(stack),
+                script: acme::renew_script(stack),
+            })
         }),
         project: &stack.project,
         resolver: edge::DOCKER_DNS,
@@ -127,11 +129,7 @@ pub fn render(
                     .map(|r| RouteView {
                         name: &r.name,
                         service: &r.service,
-                        address: edge
-                            .upstreams
-                            .iter()
-                            .find(|u| u.service == r.service)
-                            .map_or("", |u| u.address.as_str()),
+                        address: &r.address,
                         path: &r.path,
                         modifier: if r.exact { "=" } else { "^~" },
                         strip_prefix: r.strip_prefix,

@@ -13,7 +13,13 @@ pub fn check(ctx: &mut Ctx) {
         let base = ["services", name.as_str()];
         if let Some(path) = s.health_path.as_deref().filter(|p| !route_path_ok(p)) {
             let at = ctx.at(&[&base[..], &["health_path"]].concat());
-            ctx.push(plain_path(name, path).at_opt(at));
+            ctx.push(plain_path("health check", name, path).at_opt(at));
+        }
+        // The metrics path becomes a blocked path in nginx's regex locations and
+        // a scrape path: plain characters only, so no regex or YAML syntax.
+        if let Some(path) = s.metrics_path.as_deref().filter(|p| !route_path_ok(p)) {
+            let at = ctx.at(&[&base[..], &["metrics_path"]].concat());
+            ctx.push(plain_path("metrics", name, path).at_opt(at));
         }
         for (field, list) in [("command", &s.command), ("entrypoint", &s.entrypoint)] {
             if list
@@ -65,7 +71,7 @@ pub fn check(ctx: &mut Ctx) {
         }
         if let Some(path) = h.http.as_deref().filter(|p| !route_path_ok(p)) {
             let at = at(ctx, "http");
-            ctx.push(plain_path(name, path).at_opt(at));
+            ctx.push(plain_path("health check", name, path).at_opt(at));
         }
         if let Some(port) = h.tcp {
             // Without `ports`, an app has the kind's usual `http` port.
@@ -122,10 +128,20 @@ pub fn check(ctx: &mut Ctx) {
     }
 }
 
-fn plain_path(name: &str, path: &str) -> Diagnostic {
+fn plain_path(what: &str, name: &str, path: &str) -> Diagnostic {
+    let into = if what == "metrics" {
+        "nginx blocks it with a regex, and Prometheus scrapes it"
+    } else {
+        "the path is written into a shell command"
+    };
     Diagnostic::error(
         "FS124",
-        format!("health check path `{}` of `{name}` is not a plain path", path.escape_debug()),
+        format!(
+            "{what} path `{}` of `{name}` is not a plain path",
+            path.escape_debug()
+        ),
     )
-    .with_help("use `/` then letters, digits and `._~-/`, for example `/health` (the path is written into a shell command)")
+    .with_help(format!(
+        "use `/` then letters, digits and `._~-/`, for example `/health` ({into})"
+    ))
 }

@@ -204,3 +204,48 @@ pub fn compose_service<'a>(
         })
     })
 }
+
+/// Whether the tests run as root (namespaces need it).
+pub fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// A YAML file as JSON values.
+pub fn yaml(path: &Path) -> serde_json::Value {
+    serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A spec read from memory, whatever path the loader asks for.
+pub struct One(pub String);
+impl futurestack::load::ReadSource for One {
+    fn read(&self, _: &Path) -> std::io::Result<String> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Every file generated from one spec text (`environments/<env>.yaml`),
+/// written into a fresh folder.
+pub fn render_spec(env: &str, spec: &str) -> tempfile::TempDir {
+    use futurestack::{load, pipeline, render::Templates};
+    let path = format!("environments/{env}.yaml");
+    let loaded = load::load(
+        Path::new(&path),
+        &path,
+        &One(spec.to_owned()),
+        &mut load::Sources::default(),
+    )
+    .unwrap();
+    let analysis = pipeline::analyze(&loaded);
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+    let files = pipeline::render(analysis.stack.as_ref().unwrap(), &Templates::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in &files {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    dir
+}

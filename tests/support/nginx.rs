@@ -6,14 +6,8 @@ use std::process::Command;
 
 use serde_json::Value as J;
 
-use super::{in_ci, run_tool, tool_on_path};
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
+pub use super::yaml;
+use super::{in_ci, is_root, run_tool, tool_on_path};
 
 /// The programs a namespace run needs, or `None` (a skip, refused under CI=true).
 pub fn namespace_tools(extra: &[&str]) -> Option<()> {
@@ -26,16 +20,12 @@ pub fn namespace_tools(extra: &[&str]) -> Option<()> {
     if !is_root() {
         assert!(
             !in_ci(),
-            "the TLS behaviour tests need root (namespaces), and CI=true"
+            "the behaviour tests need root (namespaces), and CI=true"
         );
-        eprintln!("SKIPPED: the TLS behaviour tests need root");
+        eprintln!("SKIPPED: the behaviour tests need root");
         return None;
     }
     Some(())
-}
-
-pub fn yaml(path: &Path) -> J {
-    serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The certificate paths nginx.conf names (all under /etc/nginx); for a config

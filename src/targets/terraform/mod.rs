@@ -384,12 +384,11 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
     } else {
         "alicloud_instance.main.id"
     };
+    // `depends` always holds the policy attachment, at least.
     let mut invocation = Block::new("resource", &["alicloud_ecs_invocation", "deploy"])
         .attr("command_id", raw("alicloud_ecs_command.deploy.id"))
-        .attr("instance_id", list(&[raw(instance)]));
-    if !depends.is_empty() {
-        invocation = invocation.attr("depends_on", list(&depends));
-    }
+        .attr("instance_id", list(&[raw(instance)]))
+        .attr("depends_on", list(&depends));
     // The provider waits for the invocation's success for its create timeout,
     // 1 minute unless set (resource_alicloud_ecs_invocation.go at 81c43b6727a0),
     // and fails the apply while the deploy still runs: wait as long as the
