@@ -147,6 +147,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A symbolic link where futurestack reads, writes or deletes: never followed.
+    Link { path: PathBuf },
     /// A template failed to render (only possible with `--templates` overrides).
     Template { template: String, message: String },
 }
@@ -165,7 +167,9 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Invalid { .. } => exit::FAILED,
-            Error::Usage(_) | Error::Io { .. } | Error::Template { .. } => exit::USAGE,
+            Error::Usage(_) | Error::Io { .. } | Error::Link { .. } | Error::Template { .. } => {
+                exit::USAGE
+            }
         }
     }
 
@@ -195,6 +199,10 @@ pub fn render_error(err: &Error, style: Style) -> String {
         Error::Io { path, source } => {
             format!("error: cannot access `{}`: {source}\n", path.display())
         }
+        Error::Link { path } => format!(
+            "error: `{}` is a symbolic link: futurestack never reads, writes or deletes through links\nhelp: replace the link with a real folder or file (or point `--out` at the real folder) and run the command again\n",
+            path.display()
+        ),
         Error::Template { template, message } => {
             format!(
                 "error: template `{template}` failed to render: {message}\nhelp: a value or a template override is wrong; with `--templates`, check the override, otherwise please report this as a bug\n"

@@ -36,7 +36,7 @@ pub fn run(root: &Path, console: &mut Console) -> Result<u8, Error> {
         )));
     }
     for (path, text) in FILES {
-        write_atomic(&root.join(path), text)?;
+        write_atomic(root, Path::new(path), text)?;
         let _ = writeln!(console.out, "wrote {path}");
     }
     let _ = writeln!(

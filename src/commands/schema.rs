@@ -29,7 +29,7 @@ pub fn run(root: &Path, args: SchemaArgs, console: &mut Console) -> Result<u8, E
         });
     }
     if current.as_deref() != Some(text.as_str()) {
-        write_atomic(&path, &text)?;
+        write_atomic(root, Path::new(SCHEMA_PATH), &text)?;
         let _ = writeln!(console.out, "wrote {SCHEMA_PATH}");
     } else {
         let _ = writeln!(console.out, "{SCHEMA_PATH} is up to date");

@@ -2,15 +2,16 @@
 //! (`generate`): atomically, removing files it generated before and no longer
 //! generates, never touching files it does not own.
 
+mod fs;
 mod report;
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::pipeline::{MANIFEST, manifest_entries};
 use crate::render::Files;
+use fs::EntryKind;
 
 pub use report::{Report, ReportFormat, Summary, render_report};
 
@@ -73,42 +74,10 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-fn read_if_exists(path: &Path) -> Result<Option<String>, Error> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(Error::io(path, err)),
-    }
-}
-
-/// Every file below `dir`, relative to it, sorted.
-fn files_below(dir: &Path) -> Result<Vec<String>, Error> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        let entries = match std::fs::read_dir(&current) {
-            Ok(e) => e,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(Error::io(&current, err)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|err| Error::io(&current, err))?;
-            let path = entry.path();
-            let file_type = entry.file_type().map_err(|err| Error::io(&path, err))?;
-            if file_type.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap_or(&path);
-                out.push(display(rel));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-fn owned_files(env_dir: &Path) -> Result<BTreeSet<String>, Error> {
-    let manifest = read_if_exists(&env_dir.join(MANIFEST))?;
+/// Files the folder's manifest lists that are regular files (plus the manifest
+/// itself): only these may be removed as orphans.
+fn owned_files(out_dir: &Path, env: &str) -> Result<BTreeSet<String>, Error> {
+    let manifest = fs::read_below(out_dir, &Path::new(env).join(MANIFEST))?;
     let mut owned: BTreeSet<String> = manifest
         .as_deref()
         .map(manifest_entries)
@@ -121,15 +90,37 @@ fn owned_files(env_dir: &Path) -> Result<BTreeSet<String>, Error> {
     Ok(owned)
 }
 
+fn orphans(
+    out: &Path,
+    out_dir: &Path,
+    env: &str,
+    generated: Option<&Files>,
+    changes: &mut Vec<Change>,
+) -> Result<(), Error> {
+    let owned = owned_files(out_dir, env)?;
+    for (rel, kind) in fs::entries_below(&out_dir.join(env))? {
+        if generated.is_some_and(|files| files.contains_key(&rel)) {
+            continue;
+        }
+        changes.push(Change::Orphan {
+            env: env.to_owned(),
+            path: display(&out.join(env).join(&rel)),
+            owned: kind == EntryKind::File && owned.contains(&rel),
+        });
+    }
+    Ok(())
+}
+
 /// Compares the plan with the disk.
 pub fn compare(plan: &Plan) -> Result<Vec<Change>, Error> {
     let out_dir = plan.root.join(&plan.out);
+    fs::refuse_link(&out_dir)?;
     let mut changes = Vec::new();
     for (env, files) in &plan.envs {
-        let env_dir = out_dir.join(env);
         for (rel, new) in files {
-            let shown = display(&plan.out.join(env).join(rel));
-            match read_if_exists(&env_dir.join(rel))? {
+            let rel_path = Path::new(env).join(rel);
+            let shown = display(&plan.out.join(&rel_path));
+            match fs::read_below(&out_dir, &rel_path)? {
                 None => changes.push(Change::Added {
                     env: env.clone(),
                     path: shown,
@@ -144,42 +135,24 @@ pub fn compare(plan: &Plan) -> Result<Vec<Change>, Error> {
                 Some(_) => {}
             }
         }
-        let owned = owned_files(&env_dir)?;
-        for rel in files_below(&env_dir)? {
-            if !files.contains_key(&rel) {
-                let shown = display(&plan.out.join(env).join(&rel));
-                changes.push(Change::Orphan {
-                    env: env.clone(),
-                    path: shown,
-                    owned: owned.contains(&rel),
-                });
-            }
-        }
+        orphans(&plan.out, &out_dir, env, Some(files), &mut changes)?;
     }
     if plan.complete {
-        // Folders of environments that no longer exist: only those futurestack owns.
+        // Folders of environments that no longer exist: only real folders with a
+        // real manifest, which futurestack wrote. A link is never entered.
         let entries = match std::fs::read_dir(&out_dir) {
             Ok(e) => e.flatten().collect::<Vec<_>>(),
             Err(_) => Vec::new(),
         };
         let mut stale: Vec<String> = entries
             .iter()
-            .filter(|e| e.path().join(MANIFEST).is_file())
+            .filter(|e| fs::is_real_dir(&e.path()) && fs::is_regular_file(&e.path().join(MANIFEST)))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|name| !plan.envs.iter().any(|(env, _)| env == name))
             .collect();
         stale.sort();
         for env in stale {
-            let env_dir = out_dir.join(&env);
-            let owned = owned_files(&env_dir)?;
-            for rel in files_below(&env_dir)? {
-                let shown = display(&plan.out.join(&env).join(&rel));
-                changes.push(Change::Orphan {
-                    env: env.clone(),
-                    path: shown,
-                    owned: owned.contains(&rel),
-                });
-            }
+            orphans(&plan.out, &out_dir, &env, None, &mut changes)?;
         }
     }
     Ok(changes)
@@ -189,15 +162,23 @@ pub fn compare(plan: &Plan) -> Result<Vec<Change>, Error> {
 /// removes owned orphans (and folders that became empty). Returns the orphans it
 /// left alone because futurestack does not own them.
 pub fn apply(plan: &Plan, changes: &[Change]) -> Result<Vec<String>, Error> {
+    let out_dir = plan.root.join(&plan.out);
+    fs::refuse_link(&out_dir)?;
     let mut left_alone = Vec::new();
     let mut emptied: BTreeSet<PathBuf> = BTreeSet::new();
     for change in changes {
-        let path = plan.root.join(change.path());
+        // Shown paths are `out/env/rel`; writes go below the output folder.
+        let rel = Path::new(change.path())
+            .strip_prefix(&plan.out)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| PathBuf::from(change.path()));
         match change {
-            Change::Added { new, .. } | Change::Changed { new, .. } => write_atomic(&path, new)?,
+            Change::Added { new, .. } | Change::Changed { new, .. } => {
+                fs::write_below(&out_dir, &rel, new)?
+            }
             Change::Orphan { owned: true, .. } => {
-                std::fs::remove_file(&path).map_err(|err| Error::io(&path, err))?;
-                if let Some(parent) = path.parent() {
+                fs::remove_below(&out_dir, &rel)?;
+                if let Some(parent) = rel.parent() {
                     emptied.insert(parent.to_path_buf());
                 }
             }
@@ -208,12 +189,12 @@ pub fn apply(plan: &Plan, changes: &[Change]) -> Result<Vec<String>, Error> {
             } => left_alone.push(shown.clone()),
         }
     }
-    let out_dir = plan.root.join(&plan.out);
     for dir in emptied.iter().rev() {
         let mut current = dir.clone();
-        while current.starts_with(&out_dir) && current != out_dir {
-            if std::fs::remove_dir(&current).is_err() {
-                break; // not empty, or gone already
+        while !current.as_os_str().is_empty() {
+            let path = out_dir.join(&current);
+            if !fs::is_real_dir(&path) || std::fs::remove_dir(&path).is_err() {
+                break; // not empty, gone already, or not a real folder
             }
             match current.parent() {
                 Some(parent) => current = parent.to_path_buf(),
@@ -224,24 +205,8 @@ pub fn apply(plan: &Plan, changes: &[Change]) -> Result<Vec<String>, Error> {
     Ok(left_alone)
 }
 
-/// Writes a file by writing a temporary file next to it and renaming it over,
-/// so readers never see half a file.
-pub fn write_atomic(path: &Path, contents: &str) -> Result<(), Error> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent.join(format!(".{name}.futurestack-tmp"));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|err| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, err)
-    })
+/// Writes `root/rel` atomically, never through a link below `root` (for `init`
+/// and `schema`).
+pub fn write_atomic(root: &Path, rel: &Path, contents: &str) -> Result<(), Error> {
+    fs::write_below(root, rel, contents)
 }
