@@ -281,5 +281,47 @@ fn bench_pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_pipeline);
+/// A spec whose one app lists `n` unknown services in `uses`, all on one line:
+/// `n` diagnostics, each with a snippet of that long line. Before the line table
+/// and the snippet window, rendering them was quadratic (12 s at 10 000).
+fn hostile_uses(n: usize) -> InMemory {
+    let names: Vec<String> = (0..n).map(|i| format!("missing{i}")).collect();
+    InMemory {
+        path: PathBuf::from(DISPLAY),
+        text: format!(
+            "stack: bench\nhost: {{provider: alicloud, region: cn-hangzhou, instance_type: ecs.c7.xlarge, vcpus: 4, memory: 8GiB, disk: 40GiB}}\nnetworks: {{app: {{}}}}\nservices:\n  api:\n    kind: app\n    image: example/api:1.0.0\n    networks: [app]\n    uses: [{}]\n",
+            names.join(", ")
+        ),
+    }
+}
+
+/// Diagnostics per second for `n` problems: analyze and render every one.
+fn bench_diagnostics(c: &mut Criterion) {
+    let mut group = c.benchmark_group("diagnostics");
+    for n in [100usize, 1_000, 10_000] {
+        let reader = hostile_uses(n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.sample_size(10);
+        group.sampling_mode(SamplingMode::Flat);
+        group.bench_with_input(BenchmarkId::from_parameter(n), &reader, |b, reader| {
+            b.iter(|| {
+                let mut sources = Sources::default();
+                let loaded = reader.load(&mut sources);
+                let analysis = analyze(&loaded);
+                assert!(
+                    analysis.diagnostics.len() >= n,
+                    "every unknown name is reported"
+                );
+                black_box(render_diagnostics(
+                    &analysis.diagnostics,
+                    &sources,
+                    Style::Plain,
+                ))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_pipeline, bench_diagnostics);
 criterion_main!(benches);

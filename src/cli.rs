@@ -97,6 +97,11 @@ pub struct SpecArgs {
     /// Treat warnings as errors (exit 1, nothing written).
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Let `extends` (and specs in the environments folder) read files outside
+    /// the project root, links included.
+    #[arg(long)]
+    pub allow_outside_root: bool,
 }
 
 #[derive(Debug, Args)]

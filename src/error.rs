@@ -76,7 +76,7 @@ impl Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
-            message: message.into(),
+            message: bounded(message.into()),
             origin: None,
             help: None,
         }
@@ -86,7 +86,7 @@ impl Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             code,
-            message: message.into(),
+            message: bounded(message.into()),
             origin: None,
             help: None,
         }
@@ -103,13 +103,29 @@ impl Diagnostic {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(bounded(help.into()));
         self
     }
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// Longest message or help line kept, in bytes. A name in a message comes from
+/// the spec, which may hold a 4 MiB string: it is cut, not echoed whole.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// Cuts `text` to [`MAX_MESSAGE_BYTES`] (on a character boundary), saying so.
+pub fn bounded(text: String) -> String {
+    if text.len() <= MAX_MESSAGE_BYTES {
+        return text;
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… (cut: {} bytes in all)", &text[..end], text.len())
 }
 
 /// Sorts diagnostics by file, line and column (problems without a position last),
@@ -195,15 +211,19 @@ pub fn render_error(err: &Error, style: Style) -> String {
             diagnostics,
             sources,
         } => render_diagnostics(diagnostics, sources, style),
-        Error::Usage(message) => format!("error: {message}\n"),
+        Error::Usage(message) => format!("error: {}\n", bounded(message.clone())),
         Error::Io { path, source } => {
-            format!("error: cannot access `{}`: {source}\n", path.display())
+            bounded(format!(
+                "error: cannot access `{}`: {source}",
+                path.display()
+            )) + "\n"
         }
         Error::Link { path } => format!(
             "error: `{}` is a symbolic link: futurestack never reads, writes or deletes through links\nhelp: replace the link with a real folder or file (or point `--out` at the real folder) and run the command again\n",
             path.display()
         ),
         Error::Template { template, message } => {
+            let message = bounded(message.clone());
             format!(
                 "error: template `{template}` failed to render: {message}\nhelp: a value or a template override is wrong; with `--templates`, check the override, otherwise please report this as a bug\n"
             )
@@ -218,6 +238,7 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &Sources, style: Style)
         Style::Plain => Renderer::plain(),
         Style::Color => Renderer::styled(),
     };
+    let mut line_starts: std::collections::BTreeMap<Arc<str>, Vec<usize>> = Default::default();
     let mut out = String::new();
     for diag in diags {
         let level = match diag.severity {
@@ -230,20 +251,24 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &Sources, style: Style)
             .origin
             .as_ref()
             .and_then(|o| sources.text(&o.file).map(|text| (o, text)));
+        // A window cut from the left of a long line makes annotate-snippets count
+        // the column from the cut: the header is mended to the real column.
+        let mut mend: Option<(String, String)> = None;
         let group = match located {
             Some((origin, text)) => {
-                let start = origin.offset.min(text.len());
-                let end = (start + origin.len.max(1)).min(text.len()).max(start);
-                let end = if end == start && start < text.len() {
-                    start + 1
-                } else {
-                    end
-                };
-                let end = clamp_to_char_boundary(text, end);
-                let span = clamp_to_line(text, start, end);
+                let starts = line_starts
+                    .entry(origin.file.clone())
+                    .or_insert_with(|| line_starts_of(text));
+                let (window, span) = snippet_window(text, starts, origin.offset, origin.len);
+                let shown_column = window[..span.start].chars().count() + 1;
+                if shown_column != origin.column as usize {
+                    let at = |col: usize| format!("{}:{}:{col}", origin.file, origin.line);
+                    mend = Some((at(shown_column), at(origin.column as usize)));
+                }
                 title.element(
-                    Snippet::source(text)
+                    Snippet::source(window)
                         .path(origin.file.as_ref())
+                        .line_start(origin.line as usize)
                         .fold(true)
                         .annotation(AnnotationKind::Primary.span(span)),
                 )
@@ -256,7 +281,11 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &Sources, style: Style)
                 Level::HELP.secondary_title(help.as_str()),
             ));
         }
-        let _ = writeln!(out, "{}\n", renderer.render(&groups));
+        let mut rendered = renderer.render(&groups);
+        if let Some((shown, real)) = mend {
+            rendered = rendered.replacen(&shown, &real, 1);
+        }
+        let _ = writeln!(out, "{rendered}\n");
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
@@ -284,28 +313,82 @@ fn count_line(errors: usize, warnings: usize) -> String {
     }
 }
 
-fn clamp_to_char_boundary(text: &str, mut idx: usize) -> usize {
+/// A line is shown whole up to the caret when the caret starts within
+/// `LEFT_WHOLE` bytes; otherwise `LEFT_CONTEXT` bytes before it are kept.
+/// `RIGHT_CONTEXT` bytes follow the caret, which is at most `MAX_CARET_BYTES`.
+const LEFT_WHOLE: usize = 120;
+const LEFT_CONTEXT: usize = 48;
+const RIGHT_CONTEXT: usize = 80;
+const MAX_CARET_BYTES: usize = 120;
+
+/// The part of the line holding `offset..offset+len` that a snippet shows, and the
+/// caret's range in it. Each diagnostic costs a binary search in the file's line
+/// table and its window, so thousands of diagnostics on one long line stay
+/// n·log n.
+fn snippet_window(
+    text: &str,
+    starts: &[usize],
+    offset: usize,
+    len: usize,
+) -> (String, std::ops::Range<usize>) {
+    let start = floor_char_boundary(text, offset.min(text.len()));
+    let line = starts.partition_point(|&s| s <= start).saturating_sub(1);
+    let line_start = starts.get(line).copied().unwrap_or(0);
+    let line_end = starts
+        .get(line + 1)
+        .map_or(text.len(), |next| next - 1)
+        .max(start);
+    let caret_end = ceil_char_boundary(
+        text,
+        (start + len.max(1))
+            .min(line_end)
+            .min(start + MAX_CARET_BYTES),
+    )
+    .max(start);
+    let from = if start - line_start > LEFT_WHOLE {
+        floor_char_boundary(text, start - LEFT_CONTEXT)
+    } else {
+        line_start
+    };
+    let to = ceil_char_boundary(text, (caret_end + RIGHT_CONTEXT).min(line_end));
+    let mut window = String::new();
+    if from > line_start {
+        window.push_str("...");
+    }
+    let shift = window.len();
+    window.push_str(&text[from..to]);
+    if to < line_end {
+        window.push_str("...");
+    }
+    let mut span = (start - from + shift)..(caret_end - from + shift);
+    if span.is_empty() {
+        // Pointing at a line end (e.g. an empty value): underline the character before.
+        if span.start > 0 {
+            let prev = floor_char_boundary(&window, span.start - 1);
+            span = prev..span.start;
+        }
+    }
+    (window, span)
+}
+
+/// Byte offset of the start of every line.
+fn line_starts_of(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+fn floor_char_boundary(text: &str, mut idx: usize) -> usize {
+    idx = idx.min(text.len());
+    while idx > 0 && !text.is_char_boundary(idx) {
+        idx -= 1;
+    }
+    idx
+}
+
+fn ceil_char_boundary(text: &str, mut idx: usize) -> usize {
     while idx < text.len() && !text.is_char_boundary(idx) {
         idx += 1;
     }
     idx.min(text.len())
-}
-
-/// Keeps a span on its first line so the caret underlines one token.
-fn clamp_to_line(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
-    let line_end = text[start..]
-        .find('\n')
-        .map(|i| start + i)
-        .unwrap_or(text.len());
-    let end = end.min(line_end).max(start);
-    if end == start && start == line_end && start > 0 {
-        // Pointing at a line end (e.g. an empty value): underline the character before.
-        let prev = text[..start]
-            .char_indices()
-            .next_back()
-            .map(|(i, _)| i)
-            .unwrap_or(0);
-        return prev..start;
-    }
-    start..end
 }

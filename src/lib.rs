@@ -2,13 +2,14 @@
 //! artifact of the Future stack. See ARCHITECTURE.md for the map.
 //!
 //! The pipeline runs one way: [`load`] → [`schema`] and [`validate`] → [`model`] →
-//! [`targets`] (via [`render`]) → [`output`]. Only [`project`], [`output`],
+//! [`targets`] (via [`render`]) → [`output`]. Only [`project`], [`fs_reader`], [`output`],
 //! [`commands`] and [`run`] touch the file system or the terminal.
 
 pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod explain;
+pub mod fs_reader;
 pub mod graph;
 pub mod import;
 pub mod load;

@@ -6,21 +6,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Diagnostic, Error, Severity, sort_diagnostics};
-use crate::load::{self, Loaded, ReadSource, Sources};
+use crate::fs_reader::FsReader;
+use crate::load::{self, Loaded, Sources};
 use crate::model::Stack;
 use crate::pipeline;
 use crate::render::{Files, Templates};
-
-/// Reads spec files from the file system, relative to the project root.
-pub struct FsReader<'a> {
-    pub root: &'a Path,
-}
-
-impl ReadSource for FsReader<'_> {
-    fn read(&self, path: &Path) -> io::Result<String> {
-        std::fs::read_to_string(self.root.join(path))
-    }
-}
 
 /// Which specs a command works on.
 #[derive(Debug, Clone)]
@@ -35,6 +25,8 @@ pub struct Selection {
     pub envs: Vec<String>,
     /// `--deny-warnings`: warnings fail like errors.
     pub deny_warnings: bool,
+    /// `--allow-outside-root`: `extends` may name files outside the root.
+    pub allow_outside_root: bool,
 }
 
 /// Every environment of a selection, validated, with its model.
@@ -138,7 +130,16 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
         .into_iter()
         .filter(|f| sel.envs.is_empty() || sel.envs.contains(&stem(f)))
         .collect();
-    let reader = FsReader { root: &sel.root };
+    let named: Vec<PathBuf> = sel
+        .specs
+        .iter()
+        .map(|p| relative_to(&sel.root, p))
+        .collect();
+    let reader = FsReader {
+        root: &sel.root,
+        named: &named,
+        allow_outside_root: sel.allow_outside_root,
+    };
     let mut sources = Sources::default();
     let mut loaded: Vec<Loaded> = Vec::new();
     let mut diagnostics = Vec::new();

@@ -28,6 +28,7 @@ pub(crate) fn selection(root: &Path, args: &SpecArgs) -> Selection {
         specs: args.specs.clone(),
         envs: args.envs.clone(),
         deny_warnings: args.deny_warnings,
+        allow_outside_root: args.allow_outside_root,
     }
 }
 

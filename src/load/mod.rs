@@ -116,7 +116,11 @@ fn load_chain(
                         format!("cannot read `{display}`, named by `extends`: {err}"),
                     )
                     .at(origin)
-                    .with_help("`extends` is a path relative to the file that says it"),
+                    .with_help(if err.kind() == io::ErrorKind::PermissionDenied {
+                        "`extends` names a regular `.yaml` file inside the project, relative to the file that says it"
+                    } else {
+                        "`extends` is a path relative to the file that says it"
+                    }),
                     None => Diagnostic::error("FS002", format!("cannot read `{display}`: {err}")),
                 };
                 vec![diag]
@@ -184,6 +188,18 @@ fn load_chain(
                 origin,
             },
         )) => {
+            if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) {
+                // Only spec files are read (and shown in snippets): never
+                // `.env`, keys or system files.
+                return Err(vec![
+                    Diagnostic::error(
+                        "FS002",
+                        "`extends` must name a spec file ending in `.yaml` or `.yml`",
+                    )
+                    .at(origin)
+                    .with_help("write `extends: base.yaml` (relative to this file)"),
+                ]);
+            }
             let base_path = normalize(&path.parent().unwrap_or(Path::new("")).join(&rel));
             let base_display = display_join(&display, &rel);
             let (base, _base_abstract) = load_chain(

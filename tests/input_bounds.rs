@@ -1,0 +1,202 @@
+//! Reading is bounded: `extends` reads only regular `.yaml` files inside the
+//! project, of a capped size; diagnostics never echo a huge value or a file that
+//! is not a spec.
+
+mod support;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+
+use support::{run_in, shipped_copy};
+
+fn project_with(spec: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("environments")).unwrap();
+    fs::write(dir.path().join("environments/dev.yaml"), spec).unwrap();
+    dir
+}
+
+/// Runs `validate` and returns the first line of stderr, checking the run is a
+/// clean failure (exit 1, bounded output).
+fn first_error(dir: &Path) -> String {
+    let out = run_in(dir, &["validate"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.len() < 8 * 1024,
+        "{} bytes on stderr",
+        out.stderr.len()
+    );
+    out.stderr.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn extends_refuses_files_outside_the_project() {
+    for target in [
+        "/etc/passwd",
+        "../../../../../../etc/passwd",
+        "/proc/self/environ",
+    ] {
+        let dir = project_with(&format!("extends: {target}\n"));
+        let out = run_in(dir.path(), &["validate"]);
+        assert_eq!(out.code, 1, "{target}: {}", out.stderr);
+        // Not a spec file name: refused before anything is read.
+        assert!(
+            out.stderr
+                .contains("`extends` must name a spec file ending in `.yaml`"),
+            "{target}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("root:"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_link_to_a_file_outside_the_project_is_refused_unless_allowed() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.yaml");
+    fs::write(&secret, "stack: [SECRET-TOKEN-LINE\n").unwrap();
+    let dir = project_with("extends: base.yaml\n");
+    symlink(&secret, dir.path().join("environments/base.yaml")).unwrap();
+
+    let line = first_error(dir.path());
+    assert_eq!(
+        line,
+        "error[FS002]: cannot read `environments/base.yaml`, named by `extends`: it is outside the project root (pass `--allow-outside-root` if that is intended)"
+    );
+    let out = run_in(dir.path(), &["validate"]);
+    assert!(!out.stderr.contains("SECRET-TOKEN"), "{}", out.stderr);
+
+    // Guard: with the flag, the file is read (and its parse error shown).
+    let allowed = run_in(dir.path(), &["validate", "--allow-outside-root"]);
+    assert!(
+        allowed.stderr.contains("SECRET-TOKEN"),
+        "{}",
+        allowed.stderr
+    );
+}
+
+#[test]
+fn an_environment_spec_that_links_outside_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("x.yaml"), "PRIVATE: [\n").unwrap();
+    let dir = project_with("stack: s\n");
+    symlink(
+        outside.path().join("x.yaml"),
+        dir.path().join("environments/prod.yaml"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["validate"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("cannot read `environments/prod.yaml`: it is outside the project root"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("PRIVATE"), "{}", out.stderr);
+}
+
+#[test]
+fn devices_fifos_and_folders_are_not_read() {
+    let dir = project_with("extends: base.yaml\n");
+    let base = dir.path().join("environments/base.yaml");
+
+    symlink("/dev/zero", &base).unwrap();
+    // `/dev/zero` is outside the root; with the flag it is still not a regular file.
+    let out = run_in(dir.path(), &["validate", "--allow-outside-root"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("it is not a regular file"),
+        "{}",
+        out.stderr
+    );
+    fs::remove_file(&base).unwrap();
+
+    let status = std::process::Command::new("mkfifo")
+        .arg(&base)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let line = first_error(dir.path());
+    assert!(line.contains("it is not a regular file"), "{line}");
+    fs::remove_file(&base).unwrap();
+
+    fs::create_dir(&base).unwrap();
+    let line = first_error(dir.path());
+    assert!(line.contains("it is not a regular file"), "{line}");
+}
+
+#[test]
+fn an_oversized_spec_is_refused_with_the_limit() {
+    let dir = project_with("extends: base.yaml\n");
+    let big = "# padding\n".repeat(500_000); // 5 MB
+    fs::write(dir.path().join("environments/base.yaml"), big).unwrap();
+    let line = first_error(dir.path());
+    assert!(
+        line.contains("more than the 4194304-byte limit for a spec file; split it with `extends`"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_huge_name_is_not_echoed_whole() {
+    let name = "n".repeat(3 * 1024 * 1024);
+    let dir = shipped_copy();
+    let base = dir.path().join("environments/base.yaml");
+    let spec = fs::read_to_string(&base).unwrap().replacen(
+        "uses: [mysql, redis]",
+        &format!("uses: [mysql, redis, {name}]"),
+        1,
+    );
+    fs::write(&base, spec).unwrap();
+    let out = run_in(dir.path(), &["validate"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.len() < 64 * 1024,
+        "{} bytes on stderr",
+        out.stderr.len()
+    );
+    assert!(
+        out.stderr.contains("(cut: "),
+        "{}",
+        &out.stderr[..2000.min(out.stderr.len())]
+    );
+}
+
+#[test]
+fn a_snippet_of_a_long_line_is_cut_but_keeps_the_real_column() {
+    // 5 000 unknown names on one line: every diagnostic shows a window of the
+    // line, and its header the real column.
+    let names: Vec<String> = (0..5_000).map(|i| format!("ghost{i}")).collect();
+    let dir = shipped_copy();
+    let base = dir.path().join("environments/base.yaml");
+    let text = fs::read_to_string(&base).unwrap();
+    let line_no = text
+        .lines()
+        .position(|l| l.contains("uses: [mysql, redis]"))
+        .unwrap()
+        + 1;
+    let replaced = text.replacen(
+        "uses: [mysql, redis]",
+        &format!("uses: [mysql, redis, {}]", names.join(", ")),
+        1,
+    );
+    fs::write(&base, &replaced).unwrap();
+    let line = replaced.lines().nth(line_no - 1).unwrap();
+    let column = line.find("ghost4999").unwrap() + 1;
+
+    let out = run_in(dir.path(), &["validate"]);
+    assert_eq!(out.code, 1);
+    let header = format!("--> environments/base.yaml:{line_no}:{column}\n");
+    assert!(out.stderr.contains(&header), "no `{header}`");
+    // Each snippet line is a window, not the 60 KB line.
+    let widest = out.stderr.lines().map(str::len).max().unwrap();
+    assert!(widest < 400, "a line of {widest} bytes");
+    assert!(
+        out.stderr
+            .lines()
+            .any(|l| l.contains(" | ...") && l.ends_with("ghost4998, ghost4999]")),
+        "window with a cut mark"
+    );
+}
