@@ -15,6 +15,9 @@ use crate::load::ReadSource;
 /// budget on top).
 pub const MAX_SPEC_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Largest template override read (the largest embedded template is a few KiB).
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
 /// Reads spec files relative to the project root.
 pub struct FsReader<'a> {
     pub root: &'a Path,
@@ -31,45 +34,61 @@ fn refused(message: String) -> io::Error {
 
 impl ReadSource for FsReader<'_> {
     fn read(&self, path: &Path) -> io::Result<String> {
-        let full = self.root.join(path);
-        // Follows links, so a link inside the project to a file outside it is
-        // judged by where it points.
-        let real = std::fs::canonicalize(&full)?;
-        if !self.allow_outside_root && !self.named.iter().any(|n| n == path) {
-            let root = std::fs::canonicalize(self.root)?;
-            if !real.starts_with(&root) {
-                return Err(refused(
-                    "it is outside the project root (pass `--allow-outside-root` if that is intended)"
-                        .to_owned(),
-                ));
-            }
-        }
-        let meta = std::fs::metadata(&real)?;
-        if !meta.is_file() {
+        let contained = !self.allow_outside_root && !self.named.iter().any(|n| n == path);
+        read_bounded(
+            self.root,
+            path,
+            contained,
+            MAX_SPEC_BYTES,
+            "a spec file; split it with `extends`",
+        )
+    }
+}
+
+/// Reads `root/path` as UTF-8 text: a regular file of at most `limit` bytes and,
+/// when `contained`, inside `root` once links are resolved. `what` names the
+/// file and the fix in the size error.
+pub fn read_bounded(
+    root: &Path,
+    path: &Path,
+    contained: bool,
+    limit: u64,
+    what: &str,
+) -> io::Result<String> {
+    let full = root.join(path);
+    // Follows links, so a link inside the project to a file outside it is
+    // judged by where it points.
+    let real = std::fs::canonicalize(&full)?;
+    if contained {
+        let root = std::fs::canonicalize(root)?;
+        if !real.starts_with(&root) {
             return Err(refused(
-                "it is not a regular file (a folder, device, FIFO or socket)".to_owned(),
+                "it is outside the project root (pass `--allow-outside-root` if that is intended)"
+                    .to_owned(),
             ));
         }
-        if meta.len() > MAX_SPEC_BYTES {
-            return Err(refused(format!(
-                "it is {} bytes, more than the {MAX_SPEC_BYTES}-byte limit for a spec file; split it with `extends`",
-                meta.len()
-            )));
-        }
-        // O_NONBLOCK: should the file be swapped for a FIFO after the check, the
-        // open does not wait for a writer.
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&real)?;
-        let mut bytes = Vec::new();
-        file.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_SPEC_BYTES {
-            return Err(refused(format!(
-                "it is more than the {MAX_SPEC_BYTES}-byte limit for a spec file; split it with `extends`"
-            )));
-        }
-        String::from_utf8(bytes)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
     }
+    let meta = std::fs::metadata(&real)?;
+    if !meta.is_file() {
+        return Err(refused(
+            "it is not a regular file (a folder, device, FIFO or socket)".to_owned(),
+        ));
+    }
+    let too_big = || refused(format!("it is more than the {limit}-byte limit for {what}"));
+    if meta.len() > limit {
+        return Err(too_big());
+    }
+    // O_NONBLOCK: should the file be swapped for a FIFO after the check, the
+    // open does not wait for a writer.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&real)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }

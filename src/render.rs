@@ -56,6 +56,10 @@ impl Templates {
 
     /// The environment used to render: strict undefined, trimmed blocks, and an
     /// escaping formatter chosen by the template's output format.
+    pub fn is_overridden(&self) -> bool {
+        !self.overrides.is_empty()
+    }
+
     pub fn environment(&self) -> Result<Environment<'_>, Error> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -68,6 +72,13 @@ impl Templates {
         env.set_syntax(syntax);
         env.set_auto_escape_callback(|name| AutoEscape::Custom(Format::of(name).name().into()));
         env.set_formatter(format_value);
+        if !self.overrides.is_empty() {
+            // Overrides come from pull requests: a loop that never ends runs out
+            // of fuel (an instruction budget; the embedded templates use a few
+            // hundred thousand for the shipped specs), and output past
+            // `MAX_OUTPUT_BYTES` per file stops the render.
+            env.set_fuel(Some(OVERRIDE_FUEL));
+        }
         env.add_filter("comment", |value: Value| {
             Value::from_safe_string(one_line(&value.to_string()))
         });
@@ -99,6 +110,31 @@ fn template_error(name: &str, err: &minijinja::Error) -> Error {
     Error::Template {
         template: name.to_owned(),
         message,
+    }
+}
+
+/// Instruction budget of one render when templates are overridden.
+pub const OVERRIDE_FUEL: u64 = 50_000_000;
+
+/// Largest file a template may render, in bytes.
+pub const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
+
+/// An `io::Write` into a string that fails past [`MAX_OUTPUT_BYTES`].
+struct CappedOutput(Vec<u8>);
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_OUTPUT_BYTES {
+            return Err(std::io::Error::other(format!(
+                "the output is larger than {MAX_OUTPUT_BYTES} bytes"
+            )));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -335,9 +371,11 @@ pub fn render_target<C: Serialize>(
         let template = env
             .get_template(name)
             .map_err(|err| template_error(name, &err))?;
-        let body = template
-            .render(context.clone())
+        let mut out = CappedOutput(Vec::new());
+        template
+            .render_captured_to(context.clone(), &mut out)
             .map_err(|err| template_error(name, &err))?;
+        let body = String::from_utf8_lossy(&out.0).into_owned();
         let path = name.strip_prefix(target_dir).unwrap_or(name);
         let path = path.strip_suffix(".j2").unwrap_or(path).to_owned();
         // A template that renders nothing produces no file (for example the

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use crate::cli::{OutputArgs, SpecArgs};
 use crate::error::{Error, render_diagnostics};
+use crate::fs_reader::{MAX_TEMPLATE_BYTES, read_bounded};
 use crate::output::{self, Change, Plan};
 use crate::project::{self, Project, Selection};
 use crate::render::Templates;
@@ -47,7 +48,7 @@ pub(crate) fn plan_and_compare(
     console: &mut Console,
 ) -> Result<(Plan, Vec<Change>), Error> {
     let templates = match &args.templates {
-        Some(dir) => read_template_overrides(&root.join(dir))?,
+        Some(dir) => read_template_overrides(root, dir, args.specs.allow_outside_root)?,
         None => Templates::default(),
     };
     let project = project::load_project(&selection(root, &args.specs))?;
@@ -65,8 +66,13 @@ pub(crate) fn plan_and_compare(
 
 /// Reads `--templates DIR`: any file whose path below `dir` matches an embedded
 /// template replaces it.
-fn read_template_overrides(dir: &Path) -> Result<Templates, Error> {
-    if !dir.is_dir() {
+fn read_template_overrides(
+    root: &Path,
+    dir: &Path,
+    allow_outside_root: bool,
+) -> Result<Templates, Error> {
+    let full = root.join(dir);
+    if !full.is_dir() {
         return Err(Error::Usage(format!(
             "`--templates {}` is not a directory",
             dir.display()
@@ -74,13 +80,19 @@ fn read_template_overrides(dir: &Path) -> Result<Templates, Error> {
     }
     let mut overrides = BTreeMap::new();
     for name in Templates::embedded_names() {
-        let path = dir.join(name);
-        match std::fs::read_to_string(&path) {
+        let rel = dir.join(name);
+        match read_bounded(
+            root,
+            &rel,
+            !allow_outside_root,
+            MAX_TEMPLATE_BYTES,
+            "a template override",
+        ) {
             Ok(text) => {
                 overrides.insert(name.to_owned(), text);
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => return Err(Error::io(path, err)),
+            Err(err) => return Err(Error::io(full.join(name), err)),
         }
     }
     Ok(Templates::with_overrides(overrides))
