@@ -102,6 +102,11 @@ pub struct SpecArgs {
     /// the project root, links included.
     #[arg(long)]
     pub allow_outside_root: bool,
+
+    /// The YAML parser's budget: values per spec file, aliases counted each
+    /// time they are used.
+    #[arg(long, value_name = "N", default_value_t = crate::load::yaml::DEFAULT_MAX_NODES)]
+    pub yaml_max_nodes: usize,
 }
 
 #[derive(Debug, Args)]

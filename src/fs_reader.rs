@@ -26,6 +26,8 @@ pub struct FsReader<'a> {
     pub named: &'a [PathBuf],
     /// `--allow-outside-root`.
     pub allow_outside_root: bool,
+    /// `--yaml-max-nodes`.
+    pub max_yaml_nodes: usize,
 }
 
 fn refused(message: String) -> io::Error {
@@ -42,6 +44,10 @@ impl ReadSource for FsReader<'_> {
             MAX_SPEC_BYTES,
             "a spec file; split it with `extends`",
         )
+    }
+
+    fn max_yaml_nodes(&self) -> usize {
+        self.max_yaml_nodes
     }
 }
 

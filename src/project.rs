@@ -27,6 +27,8 @@ pub struct Selection {
     pub deny_warnings: bool,
     /// `--allow-outside-root`: `extends` may name files outside the root.
     pub allow_outside_root: bool,
+    /// `--yaml-max-nodes`: the YAML parser's node budget per file.
+    pub max_yaml_nodes: usize,
 }
 
 /// Every environment of a selection, validated, with its model.
@@ -139,6 +141,7 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
         root: &sel.root,
         named: &named,
         allow_outside_root: sel.allow_outside_root,
+        max_yaml_nodes: sel.max_yaml_nodes,
     };
     let mut sources = Sources::default();
     let mut loaded: Vec<Loaded> = Vec::new();

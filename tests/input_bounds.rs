@@ -276,3 +276,48 @@ fn an_override_may_not_be_a_link_outside_the_project() {
         out.stderr
     );
 }
+
+#[test]
+fn the_yaml_budget_names_its_limit_and_how_to_raise_it() {
+    let values = vec!["1"; 300_000].join(",");
+    let dir = project_with(&format!("stack: s\nx: [{values}]\n"));
+    assert_eq!(
+        first_error(dir.path()),
+        "error[FS001]: the YAML has more than 250000 values (aliases counted each time they are used): the parser's budget"
+    );
+    let out = run_in(dir.path(), &["validate"]);
+    assert!(out.stderr.contains("help: split the spec with `extends`, expand fewer aliases, or raise the budget with `--yaml-max-nodes 500000`"), "{}", out.stderr);
+    // Guard: the flag raises it (the spec then fails on its content instead).
+    let raised = run_in(dir.path(), &["validate", "--yaml-max-nodes", "500000"]);
+    assert!(
+        !raised.stderr.contains("parser's budget"),
+        "{}",
+        raised.stderr
+    );
+    assert!(
+        raised.stderr.contains("missing key `host`"),
+        "{}",
+        raised.stderr
+    );
+}
+
+#[test]
+fn an_alias_bomb_and_deep_nesting_are_refused_cleanly() {
+    let mut bomb = String::from("stack: s\na0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let dir = project_with(&bomb);
+    let line = first_error(dir.path());
+    assert!(line.starts_with("error[FS001]: the YAML "), "{line}");
+
+    let deep = format!("stack: s\nx: {}{}\n", "[".repeat(5_000), "]".repeat(5_000));
+    let dir = project_with(&deep);
+    assert_eq!(
+        first_error(dir.path()),
+        "error[FS001]: the YAML nests too deeply (the parser's limit is 64 levels)"
+    );
+}

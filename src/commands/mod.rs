@@ -30,6 +30,7 @@ pub(crate) fn selection(root: &Path, args: &SpecArgs) -> Selection {
         envs: args.envs.clone(),
         deny_warnings: args.deny_warnings,
         allow_outside_root: args.allow_outside_root,
+        max_yaml_nodes: args.yaml_max_nodes,
     }
 }
 

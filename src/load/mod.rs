@@ -20,6 +20,11 @@ pub use yaml::{Key, Node, Value};
 /// Reads spec files. Implemented by the file system in the CLI and by maps in tests.
 pub trait ReadSource {
     fn read(&self, path: &Path) -> io::Result<String>;
+
+    /// The YAML parser's node budget for what this source reads.
+    fn max_yaml_nodes(&self) -> usize {
+        yaml::DEFAULT_MAX_NODES
+    }
 }
 
 /// The texts of every file read, by the path shown to users, for diagnostic snippets.
@@ -127,7 +132,8 @@ fn load_chain(
             })?;
             let text: Arc<str> = Arc::from(text);
             sources.insert(display.clone(), text.clone());
-            let node = yaml::parse(&display, &text).map_err(|d| vec![d])?;
+            let node = yaml::parse_with_budget(&display, &text, reader.max_yaml_nodes())
+                .map_err(|d| vec![d])?;
             sources.parsed.insert(display.clone(), node.clone());
             node
         }

@@ -39,19 +39,112 @@ pub struct Key {
     pub origin: Origin,
 }
 
+/// Values a spec may hold (aliases counted each time they are expanded), by
+/// default: serde-saphyr's own default, far above any real stack (the shipped
+/// prod spec has about 1 500). `--yaml-max-nodes` raises it.
+pub const DEFAULT_MAX_NODES: usize = 250_000;
+
 /// Parses one YAML document. `file` is the path shown in diagnostics.
 pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
-    let raw: Spanned<RawValue> = serde_saphyr::from_str(text).map_err(|err| {
+    parse_with_budget(file, text, DEFAULT_MAX_NODES)
+}
+
+/// Parses one YAML document with a node budget of `max_nodes` (events, the
+/// parser's other count, are allowed four per node).
+pub fn parse_with_budget(
+    file: &Arc<str>,
+    text: &str,
+    max_nodes: usize,
+) -> Result<Node, Diagnostic> {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = max_nodes;
+    budget.max_events = max_nodes.saturating_mul(4);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    let raw: Spanned<RawValue> = serde_saphyr::from_str_with_options(text, options).map_err(|err| {
         let origin = err
             .location()
             .map(|loc| origin_of(file, text, &loc))
             .unwrap_or_else(|| Origin::start_of(file.clone()));
-        let message = first_line(&err.without_snippet().to_string());
-        Diagnostic::error("FS001", format!("invalid YAML: {message}"))
-            .at(origin)
-            .with_help("fix the YAML syntax at the marked position (indentation, quotes, `key: value` pairs)")
+        let (message, help) = match err.without_snippet() {
+            serde_saphyr::Error::Budget { breach, .. } => budget_message(breach, max_nodes),
+            _ => {
+                let message = first_line(&err.without_snippet().to_string());
+                // A breach found while replaying an alias arrives as text only.
+                if let Some(breach) = message.strip_prefix("budget breached: ") {
+                    budget_text_message(breach, max_nodes)
+                } else if message == "recursion limit exceeded" {
+                    (
+                        "the YAML nests too deeply (the parser's limit is 64 levels)".to_owned(),
+                        "flatten the spec: no real stack nests this deep".to_owned(),
+                    )
+                } else {
+                    (
+                        format!("invalid YAML: {message}"),
+                        "fix the YAML syntax at the marked position (indentation, quotes, `key: value` pairs)".to_owned(),
+                    )
+                }
+            }
+        };
+        Diagnostic::error("FS001", message).at(origin).with_help(help)
     })?;
     Ok(convert(file, text, raw))
+}
+
+/// Like [`budget_message`], from the breach's debug text (`Nodes { nodes: 250001 }`).
+fn budget_text_message(breach: &str, max_nodes: usize) -> (String, String) {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let kind = if breach.starts_with("Nodes") {
+        B::Nodes { nodes: 0 }
+    } else if breach.starts_with("Events") {
+        B::Events { events: 0 }
+    } else if breach.starts_with("Depth") {
+        B::Depth { depth: 0 }
+    } else {
+        return (
+            format!("the YAML breaks the parser's budget: {breach}"),
+            "remove repeated anchors and aliases (`&name`, `*name`): a spec needs few".to_owned(),
+        );
+    };
+    budget_message(&kind, max_nodes)
+}
+
+/// Message and help for a breached parser budget.
+fn budget_message(
+    breach: &serde_saphyr::budget::BudgetBreach,
+    max_nodes: usize,
+) -> (String, String) {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let raise = format!(
+        "split the spec with `extends`, expand fewer aliases, or raise the budget with `--yaml-max-nodes {}`",
+        max_nodes.saturating_mul(2)
+    );
+    match breach {
+        B::Nodes { .. } => (
+            format!(
+                "the YAML has more than {max_nodes} values (aliases counted each time they are used): the parser's budget"
+            ),
+            raise,
+        ),
+        B::Events { .. } => (
+            format!(
+                "the YAML has more than {} parser events: the parser's budget (four per value of `--yaml-max-nodes`)",
+                max_nodes.saturating_mul(4)
+            ),
+            raise,
+        ),
+        B::Depth { .. } => (
+            "the YAML nests too deeply (the parser's limit is 64 levels)".to_owned(),
+            "flatten the spec: no real stack nests this deep".to_owned(),
+        ),
+        other => (
+            format!(
+                "the YAML breaks the parser's budget: {}",
+                first_line(&format!("{other:?}"))
+            ),
+            "remove repeated anchors and aliases (`&name`, `*name`): a spec needs few".to_owned(),
+        ),
+    }
 }
 
 fn first_line(message: &str) -> String {
