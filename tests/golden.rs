@@ -86,6 +86,18 @@ fn error_case(dir: &Path) -> Result<(), Failed> {
     if !out.stdout.is_empty() {
         return Err(format!("expected no stdout, got:\n{}", out.stdout).into());
     }
+    // Parity: `validate` finds exactly what `generate` refuses (FS160 included).
+    let mut validate_args = vec!["validate".to_owned()];
+    validate_args.extend(case_args(dir));
+    let validate_args: Vec<&str> = validate_args.iter().map(String::as_str).collect();
+    let validated = run_in(dir, &validate_args);
+    if (validated.code, &validated.stderr) != (out.code, &out.stderr) {
+        return Err(format!(
+            "`validate` differs from `generate`: exit {} vs {}\nvalidate:\n{}\ngenerate:\n{}",
+            validated.code, out.code, validated.stderr, out.stderr
+        )
+        .into());
+    }
     let actual = format!("exit code: {}\n{}", out.code, out.stderr);
     let expected_path = dir.join("expected.txt");
     if updating() {

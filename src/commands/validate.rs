@@ -6,7 +6,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::cli::{DiagnosticFormat, ValidateArgs};
-use crate::error::{Diagnostic, Error, exit};
+use crate::error::{Diagnostic, Error, exit, sort_diagnostics};
+use crate::render::Templates;
 use crate::run::Console;
 use crate::{explain, project};
 
@@ -56,7 +57,26 @@ fn json_report(environments: Vec<&str>, diagnostics: &[Diagnostic]) -> String {
 }
 
 pub fn run(root: &Path, args: ValidateArgs, console: &mut Console) -> Result<u8, Error> {
-    let result = project::load_project(&super::selection(root, &args.specs));
+    // Every check `generate` makes, `validate` makes too: some problems (the
+    // deploy command's size, FS160) only show once the files are rendered, so
+    // the embedded templates are rendered here in memory and dropped.
+    let result = project::load_project(&super::selection(root, &args.specs)).and_then(|project| {
+        match project::render_project(&project, &Templates::default()) {
+            Ok(_) => Ok(project),
+            Err(Error::Invalid {
+                mut diagnostics,
+                sources,
+            }) => {
+                diagnostics.extend(project.warnings);
+                sort_diagnostics(&mut diagnostics);
+                Err(Error::Invalid {
+                    diagnostics,
+                    sources,
+                })
+            }
+            Err(other) => Err(other),
+        }
+    });
     if args.format == DiagnosticFormat::Json {
         return match result {
             Ok(project) => {
