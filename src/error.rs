@@ -224,12 +224,21 @@ pub fn render_error(err: &Error, style: Style) -> String {
         ),
         Error::Template { template, message } => {
             let message = bounded(message.clone());
-            format!(
-                "error: template `{template}` failed to render: {message}\nhelp: a value or a template override is wrong; with `--templates`, check the override, otherwise please report this as a bug\n"
-            )
+            let help = if message.contains("ran out of fuel")
+                || message.contains("output is larger")
+            {
+                "a template override may run 5 000 000 instructions and write 64 MiB per file: this one loops or writes too much"
+            } else {
+                "a value or a template override is wrong; with `--templates`, check the override, otherwise please report this as a bug"
+            };
+            format!("error: template `{template}` failed to render: {message}\nhelp: {help}\n")
         }
     }
 }
+
+/// Diagnostics shown in text, in file order; the count line still counts all,
+/// and `validate --format json` lists all. Keeps a hostile spec's output bounded.
+pub const MAX_SHOWN: usize = 200;
 
 /// Renders diagnostics rustc-style, each with a caret snippet and `help:`, then a
 /// count line.
@@ -240,7 +249,7 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &Sources, style: Style)
     };
     let mut line_starts: std::collections::BTreeMap<Arc<str>, Vec<usize>> = Default::default();
     let mut out = String::new();
-    for diag in diags {
+    for diag in diags.iter().take(MAX_SHOWN) {
         let level = match diag.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
@@ -286,6 +295,13 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &Sources, style: Style)
             rendered = rendered.replacen(&shown, &real, 1);
         }
         let _ = writeln!(out, "{rendered}\n");
+    }
+    if diags.len() > MAX_SHOWN {
+        let _ = writeln!(
+            out,
+            "... and {} more not shown here; `futurestack validate --format json` lists every one\n",
+            diags.len() - MAX_SHOWN
+        );
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;

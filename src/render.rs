@@ -74,8 +74,9 @@ impl Templates {
         env.set_formatter(format_value);
         if !self.overrides.is_empty() {
             // Overrides come from pull requests: a loop that never ends runs out
-            // of fuel (an instruction budget; the embedded templates use a few
-            // hundred thousand for the shipped specs), and output past
+            // of fuel (an instruction budget; every embedded template, used as
+            // an override, renders the shipped prod spec within 500 000), and
+            // output past
             // `MAX_OUTPUT_BYTES` per file stops the render.
             env.set_fuel(Some(OVERRIDE_FUEL));
         }
@@ -113,8 +114,9 @@ fn template_error(name: &str, err: &minijinja::Error) -> Error {
     }
 }
 
-/// Instruction budget of one render when templates are overridden.
-pub const OVERRIDE_FUEL: u64 = 50_000_000;
+/// Instruction budget of one render when templates are overridden: ten times
+/// what the embedded templates need for the shipped prod spec.
+pub const OVERRIDE_FUEL: u64 = 5_000_000;
 
 /// Largest file a template may render, in bytes.
 pub const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;

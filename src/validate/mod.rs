@@ -16,6 +16,7 @@ pub(crate) mod naming;
 mod ports;
 mod references;
 pub(crate) mod security;
+mod values;
 
 use crate::error::{Diagnostic, Origin};
 use crate::load::{SpanIndex, pointer};
@@ -83,6 +84,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
         diags: Vec::new(),
     };
     naming::check(&mut ctx);
+    values::check(&mut ctx);
     references::check(&mut ctx);
     app::check(&mut ctx);
     env::check(&mut ctx);
