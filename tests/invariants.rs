@@ -86,7 +86,10 @@ fn every_app_and_database_is_scraped() {
         let text = std::fs::read_to_string(dir.join("prometheus/prometheus.yml")).unwrap();
         let targets_json = std::fs::read_to_string(dir.join("prometheus/targets/futurestack.json"))
             .unwrap_or_default();
-        for (name, svc) in compose["services"].as_object().unwrap() {
+        let project = compose["name"].as_str().unwrap_or_default();
+        for (key, svc) in compose["services"].as_object().unwrap() {
+            // Services on external networks are keyed `<project>-<name>`.
+            let name = key.strip_prefix(&format!("{project}-")).unwrap_or(key);
             let image = svc["image"].as_str().unwrap_or_default();
             let watched = [
                 "mysql:",
@@ -137,11 +140,27 @@ fn references_to(host: &str, compose: &J, nginx: &str, prometheus: &str) -> Vec<
     found
 }
 
-/// A service of the stack on an external network is reached only by its
-/// `<project>-<name>` alias: its bare name may belong to another stack there,
-/// and Docker's DNS would then answer with both.
+/// Names a compose service answers to on `network`: its key (Docker registers
+/// it on every network, with the container name `<project>-<key>-1`) and its
+/// aliases there.
+fn names_on(key: &str, svc: &J, network: &str) -> Vec<String> {
+    let mut names = vec![key.to_owned()];
+    for alias in svc["networks"][network]["aliases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        names.extend(alias.as_str().map(str::to_owned));
+    }
+    names
+}
+
+/// On an external network, a service of the stack answers only to names that
+/// start with `<project>-` (its bare name may belong to another stack there,
+/// and Docker's DNS would then answer with both), and the stack never reaches
+/// it by its bare name.
 #[test]
-fn services_on_external_networks_are_reached_by_their_alias() {
+fn services_on_external_networks_answer_only_to_unique_names() {
     let mut checked = 0;
     let mut guarded = 0;
     for dir in golden_env_dirs() {
@@ -149,6 +168,7 @@ fn services_on_external_networks_are_reached_by_their_alias() {
             continue;
         }
         let compose = yaml(&dir.join("docker-compose.yml"));
+        let project = compose["name"].as_str().unwrap().to_owned();
         let nginx = std::fs::read_to_string(dir.join("nginx/nginx.conf")).unwrap_or_default();
         let prometheus =
             std::fs::read_to_string(dir.join("prometheus/prometheus.yml")).unwrap_or_default();
@@ -159,42 +179,43 @@ fn services_on_external_networks_are_reached_by_their_alias() {
             .filter(|(_, n)| n["external"] == J::Bool(true))
             .map(|(k, _)| k.clone())
             .collect();
-        for (name, svc) in compose["services"].as_object().unwrap() {
-            let nets = service_networks(svc);
-            // Services futurestack adds for monitoring keep their names (see the README).
-            if !nets.iter().any(|n| external.contains(n))
-                || svc["image"]
-                    .as_str()
-                    .is_some_and(|i| i.starts_with("prom/") || i.contains("exporter"))
+        let unique = |names: &[String]| names.iter().all(|n| n.starts_with(&format!("{project}-")));
+        for (key, svc) in compose["services"].as_object().unwrap() {
+            for network in service_networks(svc)
+                .iter()
+                .filter(|n| external.contains(*n))
             {
-                continue;
-            }
-            let alias = svc["networks"][nets[0].as_str()]["aliases"][0]
-                .as_str()
-                .unwrap_or_default();
-            assert!(
-                alias.ends_with(&format!("-{name}")),
-                "{}: `{name}` has no alias: {alias:?}",
-                dir.display()
-            );
-            let bare = references_to(name, &compose, &nginx, &prometheus);
-            assert!(
-                bare.is_empty(),
-                "{}: `{name}` reached by its bare name: {bare:?}",
-                dir.display()
-            );
-            checked += 1;
-            // Guard: the same check finds a bare reference (where nginx routes to it).
-            let broken = nginx.replace(
-                &format!("set $futurestack_upstream {alias}:"),
-                &format!("set $futurestack_upstream {name}:"),
-            );
-            if broken != nginx {
-                assert!(!references_to(name, &compose, &broken, &prometheus).is_empty());
-                guarded += 1;
+                let names = names_on(key, svc, network);
+                assert!(
+                    unique(&names),
+                    "{}: on `{network}`, `{key}` answers to {names:?}",
+                    dir.display()
+                );
+                let bare = key.strip_prefix(&format!("{project}-")).unwrap_or(key);
+                let found = references_to(bare, &compose, &nginx, &prometheus);
+                assert!(
+                    found.is_empty(),
+                    "{}: `{bare}` reached by its bare name: {found:?}",
+                    dir.display()
+                );
+                checked += 1;
+                // Guard: the same checks object to the bare key compose would
+                // otherwise register, and to a bare reference (where nginx routes to it).
+                assert!(!unique(&names_on(bare, svc, network)));
+                let broken = nginx.replace(
+                    &format!("set $futurestack_upstream {key}:"),
+                    &format!("set $futurestack_upstream {bare}:"),
+                );
+                if broken != nginx {
+                    assert!(!references_to(bare, &compose, &broken, &prometheus).is_empty());
+                    guarded += 1;
+                }
             }
         }
     }
-    assert!(checked >= 8, "only {checked} services on external networks");
+    assert!(
+        checked >= 15,
+        "only {checked} services on external networks"
+    );
     assert!(guarded >= 2, "the guard ran {guarded} times");
 }

@@ -344,7 +344,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         ports,
         networks,
         networks_explicit: false,
-        aliases: Vec::new(),
+        compose_name: "nginx".into(),
         uses: upstreams.iter().map(|u| u.service.clone()).collect(),
         depends_on: upstreams
             .iter()

@@ -13,6 +13,7 @@ pub mod dingtalk;
 pub mod edge;
 pub mod kinds;
 pub mod monitoring;
+mod names;
 pub mod probes;
 mod receivers;
 mod wiring;
@@ -98,10 +99,12 @@ pub struct Service {
     pub networks: Vec<String>,
     /// Whether `networks` was written in the spec (else it was derived).
     pub networks_explicit: bool,
-    /// Extra names on every network it joins (a service on an external network
-    /// is reached by `<project>-<name>`, a name the host's other stacks cannot
-    /// also have).
-    pub aliases: Vec<String>,
+    /// Its key in the compose file, which Docker registers as a name on every
+    /// network the service joins: `<project>-<name>` for a service on an
+    /// external network (a name the host's other stacks cannot also have; the
+    /// bare name is then only an alias on the stack's own networks), else the
+    /// name.
+    pub compose_name: String,
     /// Services used, as written (unknown names dropped).
     pub uses: Vec<String>,
     /// Services to wait for before starting (used, non-external), with whether to
@@ -352,7 +355,13 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
     unique_names_on_external_networks(spec, &project, &mut services);
 
     let edge = edge::add(spec, &mut services);
-    let monitoring = monitoring::add(spec, edge.as_ref(), &mut services);
+    let mut monitoring = monitoring::add(spec, edge.as_ref(), &mut services);
+    let external: BTreeSet<String> = networks
+        .iter()
+        .filter(|n| n.external.is_some())
+        .map(|n| n.key.clone())
+        .collect();
+    names::unique_compose_names(&project, &external, &mut services, monitoring.as_mut());
 
     // Who receives each secret, in one pass (services are sorted, so lists are too).
     let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -623,7 +632,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         ports,
         networks,
         networks_explicit,
-        aliases: Vec::new(),
+        compose_name: name.to_owned(),
         uses: Vec::new(),
         depends_on: Vec::new(),
         env,

@@ -150,7 +150,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         ports,
         networks,
         networks_explicit: false,
-        aliases: Vec::new(),
+        compose_name: name.to_owned(),
         uses: Vec::new(),
         depends_on: Vec::new(),
         env: BTreeMap::new(),

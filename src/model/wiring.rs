@@ -152,7 +152,7 @@ pub(super) fn unique_names_on_external_networks(
         {
             let before = service.clone();
             service.address = format!("{project}-{}", service.name);
-            service.aliases = vec![service.address.clone()];
+            service.compose_name = service.address.clone();
             renamed.insert(service.name.clone(), before);
         }
     }

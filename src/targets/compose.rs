@@ -29,9 +29,11 @@ struct ServiceView<'a> {
     env: Vec<(&'a str, minijinja::Value)>,
     ports: Vec<String>,
     expose: Vec<String>,
-    networks: Vec<&'a str>,
-    /// Extra names on every network (`<project>-<name>` on external networks).
-    aliases: &'a [String],
+    /// Each network with its aliases: the bare name on the stack's own
+    /// networks when the key is `<project>-<name>`, none on external ones.
+    networks: Vec<(&'a str, Vec<&'a str>)>,
+    /// Whether any network has aliases (the long form is written).
+    aliased: bool,
     depends_on: Vec<(&'a str, &'static str)>,
     /// `(name, uid, gid, mode)`: the long syntax, with the image's contract.
     secrets: Vec<(&'a str, Option<String>, Option<String>, String)>,
@@ -101,7 +103,7 @@ pub fn render(
             .services
             .iter()
             .filter(|s| !s.external)
-            .map(|s| service_view(s, &endpoints))
+            .map(|s| service_view(stack, s, &endpoints))
             .collect(),
         endpoints: endpoints
             .iter()
@@ -167,9 +169,36 @@ fn env_value(value: &str, endpoints: &[(String, String)]) -> minijinja::Value {
     minijinja::Value::from_safe_string(serde_json::to_string(&out).expect("strings serialize"))
 }
 
-fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceView<'a> {
+fn service_view<'a>(
+    stack: &'a Stack,
+    s: &'a Service,
+    endpoints: &[(String, String)],
+) -> ServiceView<'a> {
+    let compose_name = |name: &'a str| -> &'a str {
+        stack
+            .services
+            .iter()
+            .find(|o| o.name == name)
+            .map_or(name, |o| o.compose_name.as_str())
+    };
+    let networks: Vec<(&str, Vec<&str>)> = s
+        .networks
+        .iter()
+        .map(|n| {
+            let external = stack
+                .networks
+                .iter()
+                .any(|net| net.key == *n && net.external.is_some());
+            let aliases = if s.compose_name != s.name && !external {
+                vec![s.name.as_str()]
+            } else {
+                Vec::new()
+            };
+            (n.as_str(), aliases)
+        })
+        .collect();
     ServiceView {
-        name: &s.name,
+        name: &s.compose_name,
         description: s.description.as_deref(),
         image: s.image.as_deref().unwrap_or_default(),
         restart: s.restart.as_str(),
@@ -189,13 +218,14 @@ fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceVi
             })
             .collect(),
         expose: s.ports.iter().map(|p| p.container.to_string()).collect(),
-        networks: s.networks.iter().map(String::as_str).collect(),
+        networks: networks.clone(),
+        aliased: networks.iter().any(|(_, aliases)| !aliases.is_empty()),
         depends_on: s
             .depends_on
             .iter()
             .map(|d| {
                 (
-                    d.service.as_str(),
+                    compose_name(d.service.as_str()),
                     if d.completed {
                         "service_completed_successfully"
                     } else if d.healthy {
@@ -206,7 +236,6 @@ fn service_view<'a>(s: &'a Service, endpoints: &[(String, String)]) -> ServiceVi
                 )
             })
             .collect(),
-        aliases: &s.aliases,
         secrets: s
             .secrets
             .iter()
