@@ -455,7 +455,7 @@ fn comment_prefix(path: &str) -> Option<&'static str> {
     let ext = file.rsplit('.').next().unwrap_or("");
     match ext {
         "yml" | "yaml" | "tf" | "conf" | "example" | "env" | "sh" | "toml" | "service"
-        | "timer" => Some("#"),
+        | "timer" | "py" => Some("#"),
         _ if file == crate::pipeline::MANIFEST => Some("#"),
         _ => None,
     }

@@ -250,9 +250,20 @@ fn guard_each_contract_rule_objects_to_a_broken_service() {
         .remove("mode");
     let found = problems(&compose);
     assert_eq!(found.len(), 3, "{found:#?}");
-    assert!(found.iter().any(|f| f.starts_with("future-prod-ai-nlp: secret")), "{found:#?}");
-    assert!(found.iter().any(|f| f.contains("Elasticsearch reads")), "{found:#?}");
-    assert!(found.iter().any(|f| f.contains("redis runs as root")), "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("future-prod-ai-nlp: secret")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|f| f.contains("Elasticsearch reads")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|f| f.contains("redis runs as root")),
+        "{found:#?}"
+    );
 }
 
 /// The DingTalk config writer's command, as Compose resolves it, run with the

@@ -167,6 +167,16 @@ pub fn info(kind: Kind) -> KindInfo {
             32,
         ),
         Kind::DingtalkConfig => monitoring("busybox:1.36.1", &[], None, 0.05, 16),
+        // The WeCom bridge is a script futurestack generates, run by the
+        // official Python image (docker-library/python, tag 3.12.7-alpine3.20,
+        // released 2024-10: Python's standard library only, Alpine's BusyBox).
+        Kind::WecomBridge => monitoring(
+            "python:3.12.7-alpine3.20",
+            &[("http", 8061)],
+            None,
+            0.02,
+            48,
+        ),
         Kind::Exporter(ExporterFor::Mysql) => monitoring(
             "prom/mysqld-exporter:v0.16.0",
             &[("metrics", 9104)],
@@ -254,6 +264,13 @@ pub fn secret_file(kind: Kind) -> SecretFile {
             gid: Some(0),
             mode: 0o400,
         },
+        // The WeCom bridge runs as `nobody` (65534), futurestack's choice: the
+        // Python image itself runs as root.
+        Kind::WecomBridge => SecretFile {
+            uid: Some(65534),
+            gid: Some(65534),
+            mode: 0o400,
+        },
         // Everyone else reads its secret as a user that is not root: the MySQL and
         // PostgreSQL entrypoints read `*_FILE` again after dropping to their own
         // user (docker-library `docker-entrypoint.sh`: `docker_setup_env` runs
@@ -296,6 +313,8 @@ pub fn health_tools(kind: Kind) -> Option<&'static [&'static str]> {
         Kind::Elasticsearch => Some(&["sh", "curl"]),
         Kind::Neo4j => Some(&["sh", "wget"]),
         Kind::App => Some(&["sh", "python", "curl", "wget"]),
+        // python:*-alpine: CPython and Alpine's BusyBox.
+        Kind::WecomBridge => Some(&["sh", "python", "wget"]),
         Kind::Exporter(ExporterFor::Nginx) | Kind::DingtalkBridge => None,
         Kind::Weaviate
         | Kind::Prometheus
@@ -380,6 +399,9 @@ pub fn healthcheck(
         )),
         Kind::Grafana => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/api/health || exit 1"
+        )),
+        Kind::WecomBridge => Some(format!(
+            "wget -q -O /dev/null http://127.0.0.1:{port}/healthz || exit 1"
         )),
         // The nginx exporter and the DingTalk bridge images have no shell to run
         // a check with; the config writer exits when done.

@@ -16,6 +16,7 @@ pub mod monitoring;
 mod names;
 pub mod probes;
 mod receivers;
+mod wecom;
 mod wiring;
 pub use wiring::connection_env;
 use wiring::{default_managed_version, own_command, own_env, unique_names_on_external_networks};
@@ -126,6 +127,9 @@ pub struct Service {
     /// Sorted by volume name.
     pub volumes: Vec<Mount>,
     pub restart: Restart,
+    /// `user:` in compose (`uid:gid`), when the image's own user is not the one
+    /// to run as.
+    pub user: Option<String>,
     /// For apps: HTTP paths of the health check and the metrics endpoint.
     pub health_path: Option<String>,
     pub metrics_path: Option<String>,
@@ -653,6 +657,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         },
         volumes: volumes.into_values().collect(),
         restart: s.restart.unwrap_or_default(),
+        user: None,
         health_path,
         metrics_path,
         heap,

@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::dingtalk;
 use super::probes::{self, TlsProbe};
 pub use super::receivers::Receiver;
 use super::{Bind, Dependency, HealthTest, Healthcheck, Mount, Port, Service, edge, kinds};
+use super::{dingtalk, wecom};
 use crate::spec::{
     AlertSeverity, AppMetrics, ByteSize, Duration, ExporterFor, Kind, MonitoringMode, ReceiverKind,
     Restart, ServiceClass, Spec,
@@ -109,6 +109,13 @@ pub fn added_names(spec: &Spec) -> Vec<String> {
         {
             names.extend([dingtalk::BRIDGE, dingtalk::CONFIG].map(String::from));
         }
+        if mon
+            .receivers
+            .values()
+            .any(|r| r.kind == ReceiverKind::Wecom)
+        {
+            names.push(wecom::BRIDGE.to_owned());
+        }
         if spec.edge.as_ref().is_some_and(|e| e.tls.is_some()) {
             names.push(probes::SERVICE.to_owned());
         }
@@ -169,6 +176,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         memory: ByteSize::from_mib(info.memory_mib),
         volumes,
         restart: Restart::UnlessStopped,
+        user: None,
         health_path: None,
         metrics_path: Some("/metrics".into()),
         heap: None,
@@ -347,7 +355,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
         alertmanager.secrets = sorted(
             mon.receivers
                 .values()
-                .filter(|r| r.kind != ReceiverKind::Dingtalk)
+                .filter(|r| !matches!(r.kind, ReceiverKind::Dingtalk | ReceiverKind::Wecom))
                 .flat_map(|r| [r.token.clone(), r.password.clone()])
                 .flatten()
                 .collect(),
@@ -367,6 +375,24 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
         if !robots.is_empty() {
             added.extend(dingtalk::services(
                 &robots,
+                &mon_networks,
+                generated_service,
+            ));
+        }
+        let wecom_robots: Vec<wecom::Robot<'_>> = mon
+            .receivers
+            .iter()
+            .filter(|(_, r)| r.kind == ReceiverKind::Wecom)
+            .filter_map(|(name, r)| {
+                Some(wecom::Robot {
+                    receiver: name,
+                    key: r.token.as_deref()?,
+                })
+            })
+            .collect();
+        if !wecom_robots.is_empty() {
+            added.push(wecom::service(
+                &wecom_robots,
                 &mon_networks,
                 generated_service,
             ));

@@ -1,7 +1,7 @@
 //! Where alerts go: the receivers of the spec, resolved (secret files, and the
-//! DingTalk bridge's URL for DingTalk robots).
+//! bridges' URLs for DingTalk and WeCom robots).
 
-use super::{dingtalk, kinds};
+use super::{dingtalk, kinds, wecom};
 use crate::spec::{AlertSeverity, ReceiverKind, Spec};
 
 #[derive(Debug, Clone)]
@@ -39,6 +39,7 @@ pub fn receivers(spec: &Spec) -> Vec<Receiver> {
                 .unwrap_or_else(|| vec![AlertSeverity::Critical, AlertSeverity::Warning]),
             url: match r.kind {
                 ReceiverKind::Dingtalk => Some(dingtalk::url(name)),
+                ReceiverKind::Wecom => Some(wecom::url(name)),
                 _ => r.url.clone(),
             },
             token_file: r

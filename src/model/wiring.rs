@@ -255,6 +255,7 @@ pub fn connection_env(used: &Service) -> Vec<(String, String)> {
         | Kind::BlackboxExporter
         | Kind::DingtalkBridge
         | Kind::DingtalkConfig
+        | Kind::WecomBridge
         | Kind::Nginx
         | Kind::Exporter(_) => put(
             format!("{}_URL", env_name(&used.name)),

@@ -58,6 +58,11 @@ pub enum Kind {
     #[serde(skip)]
     #[schemars(skip)]
     DingtalkConfig,
+    /// Passes Alertmanager's webhooks on to WeCom group robots.
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    WecomBridge,
     #[doc(hidden)]
     #[serde(skip)]
     #[schemars(skip)]
@@ -121,6 +126,7 @@ impl Kind {
             Kind::BlackboxExporter => "blackbox-exporter",
             Kind::DingtalkBridge => "dingtalk-bridge",
             Kind::DingtalkConfig => "dingtalk-config",
+            Kind::WecomBridge => "wecom-bridge",
             Kind::Nginx => "nginx",
             Kind::Exporter(_) => "exporter",
         }
@@ -150,6 +156,7 @@ impl Kind {
                 | Kind::BlackboxExporter
                 | Kind::DingtalkBridge
                 | Kind::DingtalkConfig
+                | Kind::WecomBridge
                 | Kind::Exporter(_)
         )
     }

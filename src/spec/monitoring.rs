@@ -230,7 +230,7 @@ impl AlertSeverity {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Receiver {
-    /// `webhook`, `email`, or `dingtalk`.
+    /// `webhook`, `email`, `dingtalk` or `wecom`.
     pub kind: ReceiverKind,
     /// Severities sent to this receiver. Defaults to all.
     #[serde(default)]
@@ -241,6 +241,7 @@ pub struct Receiver {
     pub url: Option<String>,
     /// For `webhook`: secret sent as a bearer token. For `dingtalk`: secret
     /// holding the robot's access token (the `access_token` of its webhook URL).
+    /// For `wecom`: secret holding the robot's key (the `key` of its webhook URL).
     #[serde(default)]
     pub token: Option<String>,
     /// For `dingtalk`: secret holding the robot's signing secret (`SEC...`),
@@ -276,6 +277,9 @@ pub enum ReceiverKind {
     /// (prometheus-webhook-dingtalk): `token` is the robot's access token,
     /// `sign` its signing secret when the robot signs.
     Dingtalk,
+    /// A WeCom (企业微信) group robot, through the bridge futurestack adds:
+    /// `token` is the robot's webhook key.
+    Wecom,
 }
 
 impl ReceiverKind {
@@ -284,6 +288,7 @@ impl ReceiverKind {
             ReceiverKind::Webhook => "webhook",
             ReceiverKind::Email => "email",
             ReceiverKind::Dingtalk => "dingtalk",
+            ReceiverKind::Wecom => "wecom",
         }
     }
 }

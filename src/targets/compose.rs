@@ -24,6 +24,7 @@ struct ServiceView<'a> {
     description: Option<&'a str>,
     image: &'a str,
     restart: &'a str,
+    user: Option<&'a str>,
     command: Option<&'a [String]>,
     entrypoint: Option<&'a [String]>,
     env: Vec<(&'a str, minijinja::Value)>,
@@ -202,6 +203,7 @@ fn service_view<'a>(
         description: s.description.as_deref(),
         image: s.image.as_deref().unwrap_or_default(),
         restart: s.restart.as_str(),
+        user: s.user.as_deref(),
         command: s.command.as_deref(),
         entrypoint: s.entrypoint.as_deref(),
         env: s

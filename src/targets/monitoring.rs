@@ -14,6 +14,8 @@ use crate::spec::{Kind, MonitoringMode, ReceiverKind};
 #[derive(Serialize)]
 struct View<'a> {
     own: bool,
+    /// A WeCom receiver exists: the bridge's script is generated.
+    wecom: bool,
     scrape_interval: String,
     evaluation_interval: String,
     jobs: Vec<JobView<'a>>,
@@ -118,6 +120,10 @@ pub fn render(
             exporter: &p.exporter,
         }),
         own,
+        wecom: model
+            .receivers
+            .iter()
+            .any(|r| r.kind == ReceiverKind::Wecom),
         scrape_interval: model.scrape_interval.to_string(),
         evaluation_interval: model.evaluation_interval.to_string(),
         jobs: model

@@ -190,12 +190,17 @@ pub fn check(ctx: &mut Ctx) {
     }
 
     for (name, r) in &mon.receivers {
-        if r.kind == ReceiverKind::Dingtalk && mon.mode != MonitoringMode::Own {
+        let bridged = match r.kind {
+            ReceiverKind::Dingtalk => Some("DingTalk"),
+            ReceiverKind::Wecom => Some("WeCom"),
+            _ => None,
+        };
+        if let Some(app) = bridged.filter(|_| mon.mode != MonitoringMode::Own) {
             let at = ctx.at(&["monitoring", "receivers", name, "kind"]);
             ctx.push(
-                Diagnostic::error("FS141", format!("DingTalk receiver `{name}` needs the stack's own Alertmanager"))
+                Diagnostic::error("FS141", format!("{app} receiver `{name}` needs the stack's own Alertmanager"))
                     .at_opt(at)
-                    .with_help("with `mode: existing`, send alerts to DingTalk from the existing Alertmanager, or use `mode: own`"),
+                    .with_help(format!("with `mode: existing`, send alerts to {app} from the existing Alertmanager, or use `mode: own`")),
             );
         }
         let (needed, foreign): (&[(&str, bool)], &[(&str, bool)]) = match r.kind {
@@ -220,6 +225,18 @@ pub fn check(ctx: &mut Ctx) {
                     ("url", r.url.is_some()),
                     ("token", r.token.is_some()),
                     ("sign", r.sign.is_some()),
+                ],
+            ),
+            ReceiverKind::Wecom => (
+                &[("token", r.token.is_some())],
+                &[
+                    ("url", r.url.is_some()),
+                    ("sign", r.sign.is_some()),
+                    ("to", r.to.is_some()),
+                    ("from", r.from.is_some()),
+                    ("smarthost", r.smarthost.is_some()),
+                    ("username", r.username.is_some()),
+                    ("password", r.password.is_some()),
                 ],
             ),
             ReceiverKind::Dingtalk => (

@@ -99,3 +99,13 @@ variable "future_redis_password" {
     error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }
+
+variable "future_wecom_robot_key" {
+  description = "Key of the team's WeCom group robot."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_wecom_robot_key))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
+  }
+}
