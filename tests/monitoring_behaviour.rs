@@ -3,11 +3,13 @@
 //! -m -n`, loopback only):
 //! - every generated Prometheus config starts, loads all its rules and
 //!   discovers every job it names;
-//! - a stack rendered from a spec with a webhook and two email receivers: a
-//!   stopped target fires an alert that Prometheus hands to Alertmanager, which
-//!   delivers it to a local webhook stub (with the bearer token from its secret
-//!   file) and to local SMTP servers on 465 (TLS from the first byte) and 587
-//!   (STARTTLS), logging in with the password file;
+//! - a stack rendered from a spec with a webhook, a WeCom and two email
+//!   receivers: a stopped target fires an alert that Prometheus hands to
+//!   Alertmanager, which delivers it to a local webhook stub (with the bearer
+//!   token from its secret file), through the generated WeCom bridge to a stub
+//!   of WeCom's API (with the robot key from the bridge's secret file), and to
+//!   local SMTP servers on 465 (TLS from the first byte) and 587 (STARTTLS),
+//!   logging in with the password file;
 //! - the always-firing Watchdog reaches the dead man's switch, and only it;
 //! - every Grafana panel's query runs on Prometheus without an error.
 //!
@@ -193,6 +195,7 @@ secrets:
   grafana-password: {env: PROBE_GRAFANA}
   hook-token: {env: PROBE_HOOK_TOKEN}
   smtp-password: {env: PROBE_SMTP}
+  wecom-key: {env: PROBE_WECOM_KEY}
 services:
   api:
     kind: app
@@ -217,6 +220,9 @@ monitoring:
       kind: webhook
       url: http://hook.probe.internal:8060/alerts
       token: hook-token
+    team:
+      kind: wecom
+      token: wecom-key
     smtps:
       kind: email
       to: ops@probe.example.com
@@ -258,12 +264,16 @@ fn a_stopped_target_alerts_the_webhook_and_both_smtp_servers() {
 mkdir -p /run/secrets "$work/mail"
 printf 'hook-secret-token' > /run/secrets/hook-token
 printf 'smtp-secret-password' > /run/secrets/smtp-password
+printf 'wecom-robot-key-1' > /run/secrets/wecom-key
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=smtp.probe.example.com \
   -addext subjectAltName=DNS:smtp.probe.example.com -keyout "$work/smtp.key" -out "$work/smtp.crt" 2>/dev/null
 for mode in smtps:465 starttls:587; do
   python3 "{sandbox}/smtp-stub.py" "${{mode%%:*}}" "${{mode##*:}}" "$work/smtp.crt" "$work/smtp.key" "$work/mail" 2>>"$work/smtp.log" &
 done
 python3 "{sandbox}/upstream-stub.py" "$work/hook.log" 8060 &
+# The generated WeCom bridge, with WeCom's API at the stub.
+LISTEN=127.0.0.1:8061 WECOM_API=http://hook.probe.internal:8060/wecom WECOM_ROUTES=team=wecom-key \
+  python3 "$STACK/wecom-bridge/bridge.py" 2>"$work/wecom.log" &
 export SSL_CERT_FILE="$work/smtp.crt"
 for am in "$AM:9093" "$BROKEN:9094"; do
   prometheus-alertmanager --config.file="${{am%:*}}" --storage.path="$work/am-${{am##*:}}" \
@@ -276,7 +286,7 @@ curl -s --max-time 5 -H 'Content-Type: application/json' -d '[{{"labels":{{"aler
 # Alertmanager waits group_wait (30s) before the first notification.
 for _ in $(seq 1 90); do
   n=$(ls "$work/mail" | wc -l)
-  if grep -q ApiStopped "$work/hook.log" 2>/dev/null && [ "$n" -ge 3 ]; then break; fi
+  if grep -q ApiStopped "$work/hook.log" 2>/dev/null && grep -q '/wecom?key=' "$work/hook.log" && [ "$n" -ge 3 ]; then break; fi
   sleep 1
 done
 sleep 2
@@ -295,11 +305,17 @@ grep -o 'does not advertise the STARTTLS extension' "$work/am-9093.log" | head -
         "hook.probe.internal",
         "smtp.probe.example.com",
         "prometheus",
+        "wecom-bridge",
     ];
     let (ok, out) = in_namespace(
         &names,
         &body,
-        &[("CONFIG", &config), ("AM", &am), ("BROKEN", &broken)],
+        &[
+            ("CONFIG", &config),
+            ("AM", &am),
+            ("BROKEN", &broken),
+            ("STACK", stack.path()),
+        ],
     );
     assert!(ok, "{out}");
     // The webhook got the alert, with the token from the secret file.
@@ -311,6 +327,25 @@ grep -o 'does not advertise the STARTTLS extension' "$work/am-9093.log" | head -
         .unwrap_or_else(|| panic!("the webhook never got the alert:\n{out}"));
     assert_eq!(hook["target"], "/alerts", "{hook}");
     assert_eq!(hook["authorization"], "Bearer hook-secret-token", "{hook}");
+    // The WeCom receiver: Alertmanager → the generated bridge → WeCom's API
+    // (the stub), with the robot key from the bridge's secret file.
+    let wecom = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("HOOK "))
+        .filter_map(|l| serde_json::from_str::<J>(l).ok())
+        .find(|e| {
+            e["target"] == "/wecom?key=wecom-robot-key-1"
+                && e["body"].as_str().is_some_and(|b| b.contains("ApiStopped"))
+        })
+        .unwrap_or_else(|| panic!("WeCom never got the alert:\n{out}"));
+    let message: J = serde_json::from_str(wecom["body"].as_str().unwrap()).unwrap();
+    assert_eq!(message["msgtype"], "markdown", "{wecom}");
+    let content = message["markdown"]["content"].as_str().unwrap();
+    assert!(
+        content.contains("**ApiStopped** critical probe/probe"),
+        "{content}"
+    );
+    assert!(content.contains("> api is stopped"), "{content}");
     // The Watchdog went to the dead man's switch, and only there.
     let hooks: Vec<J> = out
         .lines()
