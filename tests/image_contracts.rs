@@ -364,6 +364,7 @@ fn kind_of(service: &J) -> futurestack::spec::Kind {
         Kind::Nginx,
         Kind::DingtalkBridge,
         Kind::DingtalkConfig,
+        Kind::WecomBridge,
         Kind::Exporter(ExporterFor::Nginx),
         Kind::Exporter(ExporterFor::Mysql),
         Kind::Exporter(ExporterFor::Postgres),
@@ -439,7 +440,9 @@ fn health_problems(compose: &J) -> Vec<String> {
         if kind == futurestack::spec::Kind::App && test.first() == Some(&"CMD") {
             continue;
         }
-        let tools = futurestack::model::kinds::health_tools(kind).unwrap_or(&[]);
+        let tools = futurestack::model::contracts::contract(kind)
+            .health_tools
+            .unwrap_or(&[]);
         for program in health_programs(&test) {
             if !tools.contains(&program.as_str()) {
                 out.push(format!(
@@ -496,4 +499,119 @@ fn guard_a_health_check_with_a_missing_program_is_caught() {
         found[0].starts_with("grafana: its health check runs `curl`"),
         "{found:?}"
     );
+}
+
+/// Where a resolved service departs from its kind's row of the contract table
+/// (`model::contracts`): secret files' owner and mode, the user it runs as, the
+/// image's entrypoint kept in front, the data volume's path.
+fn table_problems(compose: &J) -> Vec<String> {
+    use futurestack::model::contracts::{User, contract};
+    use futurestack::spec::Kind;
+    let mut out = Vec::new();
+    for (name, service) in compose["services"].as_object().unwrap() {
+        let kind = kind_of(service);
+        if matches!(kind, Kind::App | Kind::External) {
+            continue;
+        }
+        let c = contract(kind);
+        for secret in service["secrets"].as_array().into_iter().flatten() {
+            let mode = format!("{:04o}", c.secret_file.mode);
+            let uid = c.secret_file.uid.map(|u| u.to_string());
+            if secret["mode"].as_str() != Some(mode.as_str())
+                || secret["uid"].as_str() != uid.as_deref()
+            {
+                out.push(format!(
+                    "{name}: secret {} is not mode {mode}, uid {uid:?}",
+                    secret["source"]
+                ));
+            }
+        }
+        match c.user {
+            User::Set(user) if service["user"] != user => {
+                out.push(format!(
+                    "{name}: runs as {} instead of {user}",
+                    service["user"]
+                ));
+            }
+            User::Image(_) if !service["user"].is_null() => {
+                out.push(format!(
+                    "{name}: overrides the image's user with {}",
+                    service["user"]
+                ));
+            }
+            _ => {}
+        }
+        if let Some(entrypoint) = c.entrypoint {
+            let program = entrypoint.rsplit('/').next().unwrap_or(entrypoint);
+            let command = strings(&service["command"]);
+            let kept = service["entrypoint"].is_null()
+                && match command.as_slice() {
+                    ["sh", "-c", script] => script.starts_with(&format!("exec {program} ")),
+                    _ => true,
+                };
+            if !kept {
+                out.push(format!(
+                    "{name}: bypasses the image's entrypoint `{entrypoint}`"
+                ));
+            }
+        }
+        if let Some(data) = c.data {
+            let volumes: Vec<&J> = service["volumes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|v| v["type"] == "volume")
+                .collect();
+            if !volumes.is_empty() && !volumes.iter().any(|v| v["target"] == data) {
+                out.push(format!(
+                    "{name}: keeps no volume at `{data}`, where the image keeps its data"
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_generated_service_keeps_its_row_of_the_contract_table() {
+    let dirs: Vec<_> = golden_env_dirs()
+        .into_iter()
+        .filter(|d| d.join("docker-compose.yml").is_file())
+        .collect();
+    let mut checked = 0;
+    let mut guard = None;
+    for dir in dirs {
+        let Some(compose) = resolved(&dir) else {
+            return;
+        };
+        let found = table_problems(&compose);
+        assert!(found.is_empty(), "{}:\n{}", dir.display(), found.join("\n"));
+        checked += compose["services"].as_object().unwrap().len();
+        if compose["services"]["wecom-bridge"].is_object() {
+            guard = Some(compose);
+        }
+    }
+    assert!(checked >= 80, "only {checked} services");
+    // Guard: each part of the row objects to a service that breaks it.
+    let mut broken = guard.expect("a golden case with the WeCom bridge");
+    let services = broken["services"].as_object_mut().unwrap();
+    services["wecom-bridge"]
+        .as_object_mut()
+        .unwrap()
+        .remove("user");
+    services["wecom-bridge"]["secrets"][0]["mode"] = J::from("0444");
+    services["redis"]["entrypoint"] = serde_json::json!(["redis-server"]);
+    services["mysql"]["volumes"][0]["target"] = J::from("/srv/mysql");
+    let found = table_problems(&broken);
+    for expected in [
+        "wecom-bridge: runs as null instead of 65534:65534",
+        "wecom-bridge: secret \"wecom-robot-key\" is not mode 0400",
+        "redis: bypasses the image's entrypoint",
+        "mysql: keeps no volume at `/var/lib/mysql`",
+    ] {
+        assert!(
+            found.iter().any(|f| f.starts_with(expected)),
+            "{expected}: {found:#?}"
+        );
+    }
 }

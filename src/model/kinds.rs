@@ -240,93 +240,17 @@ pub fn secret_path(secret: &str) -> String {
     format!("/run/secrets/{secret}")
 }
 
-/// Owner and mode of the secret files Compose writes into a kind's container
-/// (the long syntax's `uid`, `gid`, `mode`; Compose copies an `environment:`
-/// secret in as a file with them, docker/compose `pkg/compose/secrets.go`,
-/// v2.6.1 to v2.40.3). Always explicit: Compose's default mode was 0400 up to
-/// 2.19, 0444 from 2.20, 0440 in 2.34 and 0444 again from 2.35.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SecretFile {
-    pub uid: Option<u32>,
-    pub gid: Option<u32>,
-    pub mode: u32,
-}
+pub use super::contracts::SecretFile;
 
-/// The secret-file contract of each kind's image.
+/// The secret-file contract of `kind`'s image (see [`super::contracts`]).
 pub fn secret_file(kind: Kind) -> SecretFile {
-    match kind {
-        // Elasticsearch's `ELASTIC_PASSWORD_FILE` loader refuses a file whose mode is
-        // not 400 or 600, then reads it as the image's user 1000:0
-        // (elastic/elasticsearch `distribution/src/bin/elasticsearch-env-from-file`;
-        // elastic/dockerfiles v8.15.5 `elasticsearch/Dockerfile`: `USER 1000:0`).
-        Kind::Elasticsearch => SecretFile {
-            uid: Some(1000),
-            gid: Some(0),
-            mode: 0o400,
-        },
-        // The WeCom bridge runs as `nobody` (65534), futurestack's choice: the
-        // Python image itself runs as root.
-        Kind::WecomBridge => SecretFile {
-            uid: Some(65534),
-            gid: Some(65534),
-            mode: 0o400,
-        },
-        // Everyone else reads its secret as a user that is not root: the MySQL and
-        // PostgreSQL entrypoints read `*_FILE` again after dropping to their own
-        // user (docker-library `docker-entrypoint.sh`: `docker_setup_env` runs
-        // before and after `gosu`); Grafana (472), Alertmanager (nobody) and the
-        // exporters run as non-root image users; apps are unknown. Secrets are
-        // the only thing in these files, and the containers are single-purpose.
-        _ => SecretFile {
-            uid: None,
-            gid: None,
-            mode: 0o444,
-        },
-    }
+    super::contracts::contract(kind).secret_file
 }
 
-/// The programs each kind's pinned image has for a health check (`None`: no
-/// shell at all, so no check can run in it). The generated checks use only
-/// these; `tests/image_contracts.rs` holds every generated check to it.
-/// Sources, for the pinned tags:
-/// - `mysql:8.0.40`: docker-library/mysql at 090eb25 (`8.0/Dockerfile.oracle`,
-///   `mysql-community-server-minimal` on oraclelinux:9-slim): its own
-///   `docker-entrypoint.sh` runs `mysqladmin`; bash.
-/// - `postgres:14.15`: docker-library/postgres (Debian) ships `pg_isready` with
-///   the server (not checked against a mirror here).
-/// - `redis:7.4.2-alpine`: Alpine's BusyBox (`sh`, `grep`) and `redis-cli`.
-/// - `elasticsearch:8.15.5`: elastic/dockerfiles v8.15.5 `elasticsearch/Dockerfile`
-///   installs `curl` in the final stage.
-/// - `neo4j:5.26.0`: `wget`, not `curl` (neo4j/docker-neo4j#114).
-/// - Weaviate, Grafana, nginx (`-alpine`) and redis_exporter: Alpine's BusyBox
-///   `wget`; Prometheus, Alertmanager, node-exporter, the blackbox, MySQL,
-///   PostgreSQL and Elasticsearch exporters: `quay.io/prometheus/busybox`.
-/// - nginx-prometheus-exporter and prometheus-webhook-dingtalk: no shell
-///   (scratch and distroless).
-/// - apps: the Future images are Python (a spec can say `curl` or `wget`).
+/// The programs `kind`'s pinned image has for a health check (`None`: no shell
+/// at all); see [`super::contracts`] for each image's source.
 pub fn health_tools(kind: Kind) -> Option<&'static [&'static str]> {
-    const BUSYBOX: &[&str] = &["sh", "wget", "grep"];
-    match kind {
-        Kind::Mysql => Some(&["sh", "mysqladmin"]),
-        Kind::Postgres => Some(&["sh", "pg_isready"]),
-        Kind::Redis => Some(&["sh", "redis-cli", "grep"]),
-        Kind::Elasticsearch => Some(&["sh", "curl"]),
-        Kind::Neo4j => Some(&["sh", "wget"]),
-        Kind::App => Some(&["sh", "python", "curl", "wget"]),
-        // python:*-alpine: CPython and Alpine's BusyBox.
-        Kind::WecomBridge => Some(&["sh", "python", "wget"]),
-        Kind::Exporter(ExporterFor::Nginx) | Kind::DingtalkBridge => None,
-        Kind::Weaviate
-        | Kind::Prometheus
-        | Kind::Alertmanager
-        | Kind::Grafana
-        | Kind::NodeExporter
-        | Kind::BlackboxExporter
-        | Kind::Nginx
-        | Kind::DingtalkConfig
-        | Kind::Exporter(_) => Some(BUSYBOX),
-        Kind::External => None,
-    }
+    super::contracts::contract(kind).health_tools
 }
 
 /// An app's health check: what `healthcheck` says, else an HTTP GET of

@@ -8,6 +8,7 @@
 pub mod acme;
 mod alerts;
 pub mod cloud;
+pub mod contracts;
 pub mod deploy;
 pub mod dingtalk;
 pub mod edge;
