@@ -48,6 +48,12 @@ fn is_spec_file(path: &Path) -> bool {
 /// Lists the spec files of a selection, as paths relative to the root.
 fn spec_files(sel: &Selection) -> Result<Vec<PathBuf>, Error> {
     if !sel.specs.is_empty() {
+        if let Some(other) = sel.specs.iter().find(|p| !is_spec_file(p)) {
+            return Err(Error::Usage(format!(
+                "`{}` is not a spec file: spec files end in `.yaml` or `.yml`",
+                display(other).escape_debug()
+            )));
+        }
         return Ok(sel
             .specs
             .iter()

@@ -358,3 +358,15 @@ fn banners_never_carry_a_raw_path() {
         "banners name the sanitized path ({checked} files)"
     );
 }
+
+#[test]
+fn a_named_file_that_is_not_a_spec_is_not_read() {
+    let dir = project_with("stack: s\n");
+    fs::write(dir.path().join("secrets.env"), "TOKEN=SECRET-VALUE\n").unwrap();
+    let out = run_in(dir.path(), &["validate", "secrets.env"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "error: `secrets.env` is not a spec file: spec files end in `.yaml` or `.yml`\n"
+    );
+}
