@@ -54,6 +54,24 @@ pub fn analyze(loaded: &Loaded) -> Analysis {
         loaded.bases.clone(),
     );
     stack.host_origin = spans.key("/host/bootstrap").or_else(|| spans.key("/host"));
+    let mut pointers: Vec<String> = ["/edge/domains", "/edge/tls/certificate", "/edge/tls/key"]
+        .map(String::from)
+        .to_vec();
+    for name in spec.monitoring.iter().flat_map(|m| m.receivers.keys()) {
+        for field in ["to", "url"] {
+            pointers.push(crate::load::pointer(&[
+                "monitoring",
+                "receivers",
+                name,
+                field,
+            ]));
+        }
+    }
+    for pointer in pointers {
+        if let Some(origin) = spans.nearest(&pointer) {
+            stack.origins.insert(pointer, origin);
+        }
+    }
     for service in &stack.services {
         for port in service.ports.iter().filter(|p| p.host.is_some()) {
             let at = if spec.services.contains_key(&service.name) {

@@ -68,9 +68,11 @@ fn nginx_serves_acme_challenges_and_redirects_the_rest() {
     let Some(()) = namespace_tools(&[]) else {
         return;
     };
+    let mut most = 0;
     for dir in dirs {
         let domains = domains(&dir);
-        assert!(domains.len() >= 2, "{}: {domains:?}", dir.display());
+        assert!(!domains.is_empty(), "{}: no domain", dir.display());
+        most = most.max(domains.len());
         let (ok, out) = http_answers(&dir, &domains).unwrap();
         assert!(ok, "{}: {out}", dir.display());
         let mut expected = String::new();
@@ -81,6 +83,8 @@ fn nginx_serves_acme_challenges_and_redirects_the_rest() {
         }
         assert_eq!(out, expected, "{}", dir.display());
     }
+    // At least one case serves several domains from one certificate.
+    assert!(most >= 2, "no ACME case with several domains");
 }
 
 #[test]

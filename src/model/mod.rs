@@ -55,6 +55,9 @@ pub struct Stack {
     pub host_origin: Option<crate::error::Origin>,
     /// Where each published host port was written: `(service, port)` → position.
     pub port_origins: BTreeMap<(String, String), crate::error::Origin>,
+    /// Where some sections were written, by JSON pointer (`/edge/domains`), for
+    /// rules across environments.
+    pub origins: BTreeMap<String, crate::error::Origin>,
     /// Routes, upstreams and server blocks, when the spec has `edge`.
     pub edge: Option<edge::Model>,
     /// Scrape jobs, alert rules and receivers, when the spec has `monitoring`.
@@ -422,6 +425,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         logging: spec.logging.clone(),
         host_origin: None,
         port_origins: BTreeMap::new(),
+        origins: BTreeMap::new(),
         edge,
         monitoring,
     }

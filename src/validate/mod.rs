@@ -11,6 +11,8 @@ pub use capacity::{Budget, budget};
 mod cloud;
 mod edge;
 mod env;
+mod isolation;
+pub use isolation::shared_between_environments;
 mod monitoring;
 pub(crate) mod naming;
 mod ports;

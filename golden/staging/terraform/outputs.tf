@@ -7,5 +7,5 @@ output "deploy_invocation" {
 
 output "urls" {
   description = "Public URLs of the stack."
-  value       = ["https://future.example.com/"]
+  value       = ["https://staging.future.example.com/"]
 }
