@@ -107,6 +107,26 @@ pub struct SpecArgs {
     /// time they are used.
     #[arg(long, value_name = "N", default_value_t = crate::load::yaml::DEFAULT_MAX_NODES)]
     pub yaml_max_nodes: usize,
+
+    /// Judge image lifecycles (end of life, FS175) as of this day, `YYYY-MM-DD`,
+    /// instead of today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<String>,
+}
+
+fn parse_date(text: &str) -> Result<String, String> {
+    let b = text.as_bytes();
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err("expected a date as YYYY-MM-DD".to_owned())
+    }
 }
 
 #[derive(Debug, Args)]

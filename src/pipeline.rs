@@ -57,6 +57,9 @@ pub fn analyze(loaded: &Loaded) -> Analysis {
     let mut pointers: Vec<String> = ["/edge/domains", "/edge/tls/certificate", "/edge/tls/key"]
         .map(String::from)
         .to_vec();
+    for name in spec.services.keys() {
+        pointers.push(crate::load::pointer(&["services", name, "image"]));
+    }
     for name in spec.monitoring.iter().flat_map(|m| m.receivers.keys()) {
         for field in ["to", "url"] {
             pointers.push(crate::load::pointer(&[

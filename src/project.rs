@@ -29,6 +29,9 @@ pub struct Selection {
     pub allow_outside_root: bool,
     /// `--yaml-max-nodes`: the YAML parser's node budget per file.
     pub max_yaml_nodes: usize,
+    /// The day images are judged on (`YYYY-MM-DD`; the system's date unless
+    /// `--today` says another).
+    pub today: String,
 }
 
 /// Every environment of a selection, validated, with its model.
@@ -204,6 +207,7 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
     }
     diagnostics.extend(crate::validate::shared_hosts(&stacks));
     diagnostics.extend(crate::validate::shared_between_environments(&stacks));
+    diagnostics.extend(crate::validate::lifecycle::check(&stacks, &sel.today));
     sort_diagnostics(&mut diagnostics);
     if sel.deny_warnings {
         for d in &mut diagnostics {

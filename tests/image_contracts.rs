@@ -72,7 +72,7 @@ fn problems(compose: &J) -> Vec<String> {
         }
         // elastic/elasticsearch `distribution/src/bin/elasticsearch-env-from-file`:
         // the file must have mode 400 or 600, and is then read by the image's
-        // user, 1000:0 (elastic/dockerfiles v8.15.5 `elasticsearch/Dockerfile`).
+        // user, 1000:0 (elastic/dockerfiles v8.19.10 `elasticsearch/Dockerfile`).
         if image_is(service, "elasticsearch") {
             if let Some(path) = service["environment"]["ELASTIC_PASSWORD_FILE"].as_str() {
                 let secret = secrets.iter().find(|s| s["target"] == path);

@@ -31,6 +31,12 @@ pub(crate) fn selection(root: &Path, args: &SpecArgs) -> Selection {
         deny_warnings: args.deny_warnings,
         allow_outside_root: args.allow_outside_root,
         max_yaml_nodes: args.yaml_max_nodes,
+        today: args.today.clone().unwrap_or_else(|| {
+            let days = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() / 86_400);
+            crate::validate::lifecycle::date_of(days as i64)
+        }),
     }
 }
 

@@ -84,21 +84,21 @@ pub fn contract(kind: Kind) -> ImageContract {
             User::Image("mysql (999), after docker-entrypoint.sh drops root with gosu"),
             Some("docker-entrypoint.sh"),
             Some(&["sh", "mysqladmin"]),
-            "docker-library/mysql 090eb25 `8.0/Dockerfile.oracle` and `docker-entrypoint.sh` (docker_setup_env reads *_FILE before and after gosu; mysqladmin ships with the server)",
+            "docker-library/mysql 7f30fdb (2026-06-16) `8.4/Dockerfile.oracle` and `8.4/docker-entrypoint.sh` (oraclelinux:9-slim; file_env reads *_FILE before and after `exec gosu mysql`; mysqladmin ships with the server)",
         ),
         Kind::Postgres => row(
             SHARED,
             User::Image("postgres (999), after docker-entrypoint.sh drops root with gosu"),
             Some("docker-entrypoint.sh"),
             Some(&["sh", "pg_isready"]),
-            "docker-library/postgres 14 `docker-entrypoint.sh` (file_env reads *_FILE as root and again as postgres); pg_isready ships with the server",
+            "docker-library/postgres 6edb0a8c4d (2026-02-26) `17/bookworm/Dockerfile` (PGDATA /var/lib/postgresql/data, gosu) and `docker-entrypoint.sh` (file_env reads *_FILE as root and again as postgres); pg_isready ships with the server",
         ),
         Kind::Redis => row(
             SHARED,
             User::Image("redis (999), after docker-entrypoint.sh drops root for `redis-server`"),
             Some("docker-entrypoint.sh"),
             Some(&["sh", "redis-cli", "grep"]),
-            "docker-library/redis 7.4 alpine `docker-entrypoint.sh` (drops to redis only when the first argument is redis-server or starts with -); Alpine BusyBox",
+            "redis/docker-library-redis 7.4 alpine `docker-entrypoint.sh` (drops to redis only when the first argument is redis-server or starts with -); Alpine BusyBox; 7.4.6 from docker-library/official-images#20011",
         ),
         // Elasticsearch's `ELASTIC_PASSWORD_FILE` loader refuses a file whose mode
         // is not 400 or 600, then reads it as the image's user 1000:0.
@@ -111,7 +111,7 @@ pub fn contract(kind: Kind) -> ImageContract {
             User::Image("elasticsearch (1000:0), the image's USER"),
             Some("/bin/tini -- /usr/local/bin/docker-entrypoint.sh"),
             Some(&["sh", "curl"]),
-            "elastic/dockerfiles v8.15.5 `elasticsearch/Dockerfile` (USER 1000:0, curl installed); elastic/elasticsearch `distribution/src/bin/elasticsearch-env-from-file` (mode 400 or 600)",
+            "elastic/dockerfiles v8.19.10 `elasticsearch/Dockerfile` (USER 1000:0, curl installed, ENTRYPOINT tini and docker-entrypoint.sh); elastic/elasticsearch `distribution/src/bin/elasticsearch-env-from-file` (mode 400 or 600)",
         ),
         Kind::Neo4j => row(
             SHARED,

@@ -372,6 +372,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         memory: ByteSize::from_mib(info.memory_mib),
         volumes: Vec::new(),
         restart: Restart::UnlessStopped,
+        accept_image_risk: None,
         user: None,
         health_path: Some("/healthz".into()),
         metrics_path: None,

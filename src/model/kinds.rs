@@ -43,7 +43,7 @@ pub fn info(kind: Kind) -> KindInfo {
             ],
         },
         Kind::Mysql => KindInfo {
-            default_image: Some("mysql:8.0.40"),
+            default_image: Some("mysql:8.4.10"),
             ports: &[("mysql", 3306)],
             data_mount: Some("/var/lib/mysql"),
             cpus: 1.0,
@@ -52,7 +52,7 @@ pub fn info(kind: Kind) -> KindInfo {
             fields: &["database", "user", "managed"],
         },
         Kind::Postgres => KindInfo {
-            default_image: Some("postgres:14.15"),
+            default_image: Some("postgres:17.9"),
             ports: &[("postgres", 5432)],
             data_mount: Some("/var/lib/postgresql/data"),
             cpus: 1.0,
@@ -61,7 +61,7 @@ pub fn info(kind: Kind) -> KindInfo {
             fields: &["database", "user", "managed"],
         },
         Kind::Redis => KindInfo {
-            default_image: Some("redis:7.4.2-alpine"),
+            default_image: Some("redis:7.4.6-alpine"),
             ports: &[("redis", 6379)],
             data_mount: Some("/data"),
             cpus: 0.5,
@@ -70,7 +70,7 @@ pub fn info(kind: Kind) -> KindInfo {
             fields: &["managed"],
         },
         Kind::Elasticsearch => KindInfo {
-            default_image: Some("elasticsearch:8.15.5"),
+            default_image: Some("elasticsearch:8.19.10"),
             ports: &[("http", 9200)],
             data_mount: Some("/usr/share/elasticsearch/data"),
             cpus: 1.0,

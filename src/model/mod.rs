@@ -131,6 +131,8 @@ pub struct Service {
     /// Sorted by volume name.
     pub volumes: Vec<Mount>,
     pub restart: Restart,
+    /// The spec's reason for keeping a risky image (`accept_image_risk`).
+    pub accept_image_risk: Option<String>,
     /// `user:` in compose (`uid:gid`), when the image's own user is not the one
     /// to run as.
     pub user: Option<String>,
@@ -662,6 +664,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         },
         volumes: volumes.into_values().collect(),
         restart: s.restart.unwrap_or_default(),
+        accept_image_risk: s.accept_image_risk.clone(),
         user: None,
         health_path,
         metrics_path,

@@ -176,6 +176,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         memory: ByteSize::from_mib(info.memory_mib),
         volumes,
         restart: Restart::UnlessStopped,
+        accept_image_risk: None,
         user: None,
         health_path: None,
         metrics_path: Some("/metrics".into()),

@@ -391,6 +391,12 @@ pub struct Service {
     /// Required for `app`; other kinds default to a pinned official image.
     #[serde(default)]
     pub image: Option<String>,
+    /// Why this service keeps an image version past its end of life or below its
+    /// family's known-vulnerable minimum (FS175, FS176): with a reason, those
+    /// stay warnings in production.
+    #[serde(default)]
+    #[schemars(length(min = 10))]
+    pub accept_image_risk: Option<String>,
     /// The group whose host port range this service's published ports must fall in.
     #[serde(default)]
     pub group: Option<String>,

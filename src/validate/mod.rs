@@ -12,6 +12,7 @@ mod cloud;
 mod edge;
 mod env;
 mod isolation;
+pub mod lifecycle;
 pub use isolation::shared_between_environments;
 mod monitoring;
 pub(crate) mod naming;

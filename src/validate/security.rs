@@ -67,11 +67,22 @@ pub fn floating_tag(image: &str) -> bool {
     let version = tag.trim_start_matches('v');
     let version = version.split(['-', '_']).next().unwrap_or(version);
     let parts: Vec<&str> = version.split('.').collect();
+    // PostgreSQL numbers its releases `major.minor` since 10
+    // (postgresql.org/support/versioning): `17.9` is a full pin there.
+    let repo = image[..image.len() - tag.len() - 1]
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    let full = if repo == "postgres" && parts[0].parse::<u32>().is_ok_and(|m| m >= 10) {
+        2
+    } else {
+        3
+    };
     version.starts_with(|c: char| c.is_ascii_digit())
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-        && parts.len() < 3
+        && parts.len() < full
 }
 
 pub fn check(ctx: &mut Ctx) {
@@ -155,6 +166,11 @@ mod tests {
         assert!(image_pin("mysql").is_err());
         assert!(image_pin("registry.example.com:5000/future/ai").is_err());
         assert!(image_pin("mysql:latest").is_err());
+        assert!(
+            !floating_tag("postgres:17.9")
+                && floating_tag("postgres:17")
+                && floating_tag("postgres:9.6")
+        );
         for floating in ["mysql:8.0", "redis:7-alpine", "x/y:v2", "a:1.2-slim"] {
             assert!(floating_tag(floating), "{floating}");
         }

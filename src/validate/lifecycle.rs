@@ -1,0 +1,176 @@
+//! Image lifecycle: every image of every environment against the catalogue in
+//! `data/image-lifecycle.tsv` (each release line's end of life and
+//! known-vulnerable minimum, with sources). A line past its end of life is
+//! FS175 and a patch below the minimum FS176: warnings, and errors in
+//! `tier: production` unless the service says why it keeps the image
+//! (`accept_image_risk`). Run with the date of the day, which only the
+//! command layer reads.
+
+use crate::error::Diagnostic;
+use crate::model::Stack;
+use crate::spec::Tier;
+
+const CATALOGUE: &str = include_str!("../../data/image-lifecycle.tsv");
+
+/// One release line of the catalogue.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Line<'a> {
+    pub family: &'a str,
+    pub line: &'a str,
+    pub eol: Option<&'a str>,
+    pub min_patch: Option<&'a str>,
+    pub source: &'a str,
+}
+
+/// The catalogue's rows (comment lines and the header skipped).
+pub fn catalogue() -> Vec<Line<'static>> {
+    CATALOGUE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("family\t") && !l.trim().is_empty())
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let opt = |s: &'static str| (s != "-").then_some(s);
+            match f.as_slice() {
+                [family, line, eol, min, source] => Some(Line {
+                    family,
+                    line,
+                    eol: opt(eol),
+                    min_patch: opt(min),
+                    source,
+                }),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// `(family, version numbers)` of an image reference: `redis:7.4.2-alpine` →
+/// `("redis", [7, 4, 2])`; official images may be written `library/x` or
+/// `docker.io/library/x`.
+pub fn family_and_version(image: &str) -> Option<(&str, Vec<u64>)> {
+    let image = image.split('@').next()?;
+    // The tag follows the last `:` after the last `/` (a registry port comes before a `/`).
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    let colon = slash + image[slash..].find(':')?;
+    let (repo, tag) = (&image[..colon], &image[colon + 1..]);
+    let repo = repo.strip_prefix("docker.io/").unwrap_or(repo);
+    let repo = repo.strip_prefix("library/").unwrap_or(repo);
+    let numbers: Vec<u64> = tag
+        .split('-')
+        .next()?
+        .split('.')
+        .map_while(|p| p.parse().ok())
+        .collect();
+    (!numbers.is_empty()).then_some((repo, numbers))
+}
+
+fn numbers(text: &str) -> Vec<u64> {
+    text.split('.').filter_map(|p| p.parse().ok()).collect()
+}
+
+/// Checks every service image of `stacks` on `today` (`YYYY-MM-DD`).
+pub fn check(stacks: &[Stack], today: &str) -> Vec<Diagnostic> {
+    let rows = catalogue();
+    let mut diags = Vec::new();
+    for stack in stacks {
+        let production = stack.tier == Tier::Production;
+        for service in stack.services.iter().filter(|s| !s.external) {
+            let Some(image) = service.image.as_deref() else {
+                continue;
+            };
+            let Some((family, version)) = family_and_version(image) else {
+                continue;
+            };
+            let Some(row) = rows
+                .iter()
+                .find(|r| r.family == family && version.starts_with(&numbers(r.line)))
+            else {
+                continue;
+            };
+            let accepted = service.accept_image_risk.is_some();
+            let severity = |code, message: String| {
+                if production && !accepted {
+                    Diagnostic::error(code, message)
+                } else {
+                    Diagnostic::warning(code, message)
+                }
+            };
+            let at = stack
+                .origins
+                .get(&format!("/services/{}/image", service.name))
+                .cloned();
+            if let Some(eol) = row.eol.filter(|eol| *eol < today) {
+                diags.push(
+                    severity("FS175", format!("image `{image}` of `{}` in `{}`: {family} {} reached its end of life on {eol}", service.name, stack.env, row.line))
+                        .at_opt(at.clone())
+                        .with_help(format!("move to a maintained release line ({}), or say why in `accept_image_risk`", row.source)),
+                );
+            }
+            if let Some(min) = row.min_patch.filter(|min| version < numbers(min)) {
+                diags.push(
+                    severity("FS176", format!("image `{image}` of `{}` in `{}` is older than {family} {min}, the first {} release without a known critical vulnerability", service.name, stack.env, row.line))
+                        .at_opt(at)
+                        .with_help(format!("pin {min} or later ({}), or say why in `accept_image_risk`", row.source)),
+                );
+            }
+        }
+    }
+    diags
+}
+
+/// `YYYY-MM-DD` of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+pub fn date_of(days_since_epoch: i64) -> String {
+    let z = days_since_epoch + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_parses_and_every_row_has_a_source() {
+        let rows = catalogue();
+        assert!(rows.len() >= 15, "{}", rows.len());
+        for r in &rows {
+            assert!(r.source.len() > 20, "{r:?}");
+            if let Some(eol) = r.eol {
+                assert!(eol.len() == 10 && eol.as_bytes()[4] == b'-', "{r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn images_are_read_as_family_and_version() {
+        assert_eq!(
+            family_and_version("redis:7.4.2-alpine"),
+            Some(("redis", vec![7, 4, 2]))
+        );
+        assert_eq!(
+            family_and_version("docker.io/library/mysql:8.0.40"),
+            Some(("mysql", vec![8, 0, 40]))
+        );
+        assert_eq!(
+            family_and_version("registry.example.com/x/api:1.0.0").map(|f| f.0),
+            Some("registry.example.com/x/api")
+        );
+        assert_eq!(family_and_version("redis@sha256:abc"), None);
+        assert_eq!(family_and_version("postgres:latest"), None);
+    }
+
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(date_of(0), "1970-01-01");
+        assert_eq!(date_of(20_786), "2026-11-29");
+        assert_eq!(date_of(11_016), "2000-02-29");
+    }
+}
