@@ -505,7 +505,7 @@ fn guard_a_health_check_with_a_missing_program_is_caught() {
 /// (`model::contracts`): secret files' owner and mode, the user it runs as, the
 /// image's entrypoint kept in front, the data volume's path.
 fn table_problems(compose: &J) -> Vec<String> {
-    use futurestack::model::contracts::{User, contract};
+    use futurestack::model::contracts::{User, confinement, contract};
     use futurestack::spec::Kind;
     let mut out = Vec::new();
     for (name, service) in compose["services"].as_object().unwrap() {
@@ -526,20 +526,45 @@ fn table_problems(compose: &J) -> Vec<String> {
                 ));
             }
         }
-        match c.user {
-            User::Set(user) if service["user"] != user => {
+        // The user: futurestack's own choice, or the image's non-root user made
+        // explicit; an image whose entrypoint drops root itself gets none.
+        let explicit = match c.user {
+            User::Set(user) => Some(user),
+            _ => confinement(kind).user,
+        };
+        match explicit {
+            Some(user) if service["user"] != user => {
                 out.push(format!(
                     "{name}: runs as {} instead of {user}",
                     service["user"]
                 ));
             }
-            User::Image(_) if !service["user"].is_null() => {
+            None if !service["user"].is_null() => {
                 out.push(format!(
                     "{name}: overrides the image's user with {}",
                     service["user"]
                 ));
             }
             _ => {}
+        }
+        // Least privilege: no new privileges, every capability dropped but the
+        // row's, the row's read-only root and process limit.
+        let row = confinement(kind);
+        let opts = strings(&service["security_opt"]);
+        let dropped = strings(&service["cap_drop"]);
+        let mut added = strings(&service["cap_add"]);
+        added.sort_unstable();
+        let mut want: Vec<&str> = row.cap_add.to_vec();
+        want.sort_unstable();
+        if !opts.contains(&"no-new-privileges:true") || dropped != ["ALL"] || added != want {
+            out.push(format!("{name}: not confined as its row says (security_opt {opts:?}, cap_drop {dropped:?}, cap_add {added:?})"));
+        }
+        if service["read_only"].as_bool().unwrap_or(false) != row.read_only {
+            out.push(format!("{name}: read_only is not {}", row.read_only));
+        }
+        let pids = service["deploy"]["resources"]["limits"]["pids"].as_u64();
+        if pids != Some(u64::from(row.pids)) {
+            out.push(format!("{name}: process limit {pids:?}, not {}", row.pids));
         }
         if let Some(entrypoint) = c.entrypoint {
             let program = entrypoint.rsplit('/').next().unwrap_or(entrypoint);
@@ -602,12 +627,24 @@ fn every_generated_service_keeps_its_row_of_the_contract_table() {
     services["wecom-bridge"]["secrets"][0]["mode"] = J::from("0444");
     services["redis"]["entrypoint"] = serde_json::json!(["redis-server"]);
     services["mysql"]["volumes"][0]["target"] = J::from("/srv/mysql");
+    services["mysql"]
+        .as_object_mut()
+        .unwrap()
+        .remove("security_opt");
+    services["alertmanager"]["read_only"] = J::Bool(false);
+    services["alertmanager"]["deploy"]["resources"]["limits"]
+        .as_object_mut()
+        .unwrap()
+        .remove("pids");
     let found = table_problems(&broken);
     for expected in [
         "wecom-bridge: runs as null instead of 65534:65534",
         "wecom-bridge: secret \"wecom-robot-key\" is not mode 0400",
         "redis: bypasses the image's entrypoint",
         "mysql: keeps no volume at `/var/lib/mysql`",
+        "mysql: not confined as its row says",
+        "alertmanager: read_only is not true",
+        "alertmanager: process limit None, not 256",
     ] {
         assert!(
             found.iter().any(|f| f.starts_with(expected)),

@@ -192,6 +192,172 @@ pub fn contract(kind: Kind) -> ImageContract {
     }
 }
 
+/// How tightly a kind's container is confined: what is kept after
+/// `cap_drop: [ALL]` (with `no-new-privileges` for every service), whether the
+/// root filesystem is read-only (and which folders get a tmpfs), the process
+/// limit, and the `user:` the service sets. Each row says why.
+#[derive(Debug, Clone, Copy)]
+pub struct Confinement {
+    pub cap_add: &'static [&'static str],
+    pub read_only: bool,
+    pub tmpfs: &'static [&'static str],
+    pub pids: u32,
+    /// `user:` written in compose (the image's own non-root user, made
+    /// explicit, or futurestack's choice); `None`: the image's entrypoint starts
+    /// as root and drops to its user, or the image is unknown.
+    pub user: Option<&'static str>,
+    pub why: &'static str,
+}
+
+/// What an entrypoint that prepares its data folder as root and then drops to
+/// its own user with gosu or su-exec needs: `chown` and reading and writing
+/// files it does not own yet, then switching user.
+const ENTRYPOINT_DROP: &[&str] = &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+
+/// The confinement of `kind`'s containers.
+pub fn confinement(kind: Kind) -> Confinement {
+    let c = |cap_add, read_only, tmpfs, pids, user, why| Confinement {
+        cap_add,
+        read_only,
+        tmpfs,
+        pids,
+        user,
+        why,
+    };
+    const NOBODY: Option<&str> = Some("65534:65534");
+    match kind {
+        Kind::App => c(
+            &[],
+            false,
+            &[],
+            512,
+            None,
+            "the spec's own image: no capability a Python web service on a port above 1024 needs; where it writes is unknown, so the root filesystem stays writable",
+        ),
+        Kind::Mysql => c(
+            ENTRYPOINT_DROP,
+            false,
+            &[],
+            1024,
+            None,
+            "docker-entrypoint.sh chowns the data folder and runs a temporary server to initialise it, then gosu drops to mysql; mysqld writes /var/run/mysqld",
+        ),
+        Kind::Postgres => c(
+            ENTRYPOINT_DROP,
+            false,
+            &[],
+            512,
+            None,
+            "docker-entrypoint.sh chowns PGDATA and initdb's temporary server writes /var/run/postgresql, then gosu drops to postgres; one process per connection",
+        ),
+        Kind::Redis => c(
+            ENTRYPOINT_DROP,
+            true,
+            &["/tmp"],
+            128,
+            None,
+            "docker-entrypoint.sh chowns /data to redis and drops with su-exec; redis-server writes only /data",
+        ),
+        Kind::Elasticsearch => c(
+            &[],
+            false,
+            &[],
+            4096,
+            Some("1000:0"),
+            "runs as its image user 1000:0; writes its keystore into its config folder at start; a JVM with many threads",
+        ),
+        Kind::Neo4j => c(
+            ENTRYPOINT_DROP,
+            false,
+            &[],
+            4096,
+            None,
+            "its entrypoint chowns the data folder and drops to neo4j; a JVM",
+        ),
+        Kind::Weaviate => c(
+            &[],
+            false,
+            &[],
+            1024,
+            None,
+            "not checked against its image: only capabilities are dropped",
+        ),
+        Kind::External => c(&[], false, &[], 0, None, "not run by this stack"),
+        Kind::Prometheus | Kind::Alertmanager => c(
+            &[],
+            true,
+            &[],
+            256,
+            NOBODY,
+            "runs as nobody and writes only its data volume",
+        ),
+        Kind::Grafana => c(
+            &[],
+            true,
+            &["/tmp", "/var/log/grafana"],
+            512,
+            Some("472:0"),
+            "runs as 472:0; writes its data volume, its log folder and temporary files",
+        ),
+        Kind::NodeExporter => c(
+            &[],
+            true,
+            &["/host/run"],
+            64,
+            NOBODY,
+            "reads the host's / read-only for the filesystem collector (prometheus/node_exporter README); an empty tmpfs over /host/run hides the Docker and containerd sockets",
+        ),
+        Kind::BlackboxExporter => c(
+            &[],
+            true,
+            &[],
+            64,
+            NOBODY,
+            "probes TLS over TCP only, so no NET_RAW for ICMP",
+        ),
+        Kind::Exporter(_) => c(
+            &[],
+            true,
+            &[],
+            64,
+            NOBODY,
+            "a static binary run as nobody; a shell wrapper only reads a secret file",
+        ),
+        Kind::Nginx => c(
+            &["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"],
+            true,
+            &["/var/cache/nginx", "/run", "/tmp"],
+            256,
+            None,
+            "the master binds 80 and 443 as root and starts workers as nginx; it writes its cache, pid file and temporary files",
+        ),
+        Kind::DingtalkBridge => c(
+            &[],
+            true,
+            &[],
+            64,
+            NOBODY,
+            "a static binary run as nobody (distroless); reads its config volume",
+        ),
+        Kind::DingtalkConfig => c(
+            &["CHOWN"],
+            true,
+            &[],
+            32,
+            None,
+            "runs as root once to write the bridge's config into its volume and chown it to the bridge's user",
+        ),
+        Kind::WecomBridge => c(
+            &[],
+            true,
+            &["/tmp"],
+            64,
+            None,
+            "the generated script runs as nobody (its `user:` comes from the contract) and writes nothing",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::acme::{self, Acme};
-use super::{Bind, Dependency, HealthTest, Healthcheck, Port, Service, kinds};
+use super::{Bind, Dependency, Hardening, HealthTest, Healthcheck, Port, Service, kinds};
 use crate::spec::{ByteSize, Kind, Restart, ServiceClass, Spec, TlsSource};
 
 /// Where the TLS certificate and key are mounted in the nginx container
@@ -374,6 +374,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         restart: Restart::UnlessStopped,
         accept_image_risk: None,
         user: None,
+        hardening: Hardening::default(),
         health_path: Some("/healthz".into()),
         metrics_path: None,
         heap: None,

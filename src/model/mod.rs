@@ -8,6 +8,7 @@
 pub mod acme;
 mod alerts;
 pub mod cloud;
+mod confine;
 pub mod contracts;
 pub mod deploy;
 pub mod dingtalk;
@@ -84,6 +85,18 @@ pub struct Network {
     pub internal: bool,
 }
 
+/// How a container is confined: `no-new-privileges` and `cap_drop: [ALL]`
+/// always (when `confined`), these capabilities back, a read-only root with
+/// these tmpfs folders, a process limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hardening {
+    pub confined: bool,
+    pub cap_add: Vec<String>,
+    pub read_only: bool,
+    pub tmpfs: Vec<String>,
+    pub pids_limit: Option<u32>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
@@ -136,6 +149,8 @@ pub struct Service {
     /// `user:` in compose (`uid:gid`), when the image's own user is not the one
     /// to run as.
     pub user: Option<String>,
+    /// Least privilege (from [`contracts::confinement`]); empty for external services.
+    pub hardening: Hardening,
     /// For apps: HTTP paths of the health check and the metrics endpoint.
     pub health_path: Option<String>,
     pub metrics_path: Option<String>,
@@ -372,6 +387,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         .map(|n| n.key.clone())
         .collect();
     names::unique_compose_names(&project, &external, &mut services, monitoring.as_mut());
+    confine::apply(&mut services);
 
     // Who receives each secret, in one pass (services are sorted, so lists are too).
     let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -666,6 +682,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         restart: s.restart.unwrap_or_default(),
         accept_image_risk: s.accept_image_risk.clone(),
         user: None,
+        hardening: Hardening::default(),
         health_path,
         metrics_path,
         heap,

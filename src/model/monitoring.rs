@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::probes::{self, TlsProbe};
 pub use super::receivers::Receiver;
-use super::{Bind, Dependency, HealthTest, Healthcheck, Mount, Port, Service, edge, kinds};
+use super::{
+    Bind, Dependency, Hardening, HealthTest, Healthcheck, Mount, Port, Service, edge, kinds,
+};
 use super::{dingtalk, wecom};
 use crate::spec::{
     AlertSeverity, AppMetrics, ByteSize, Duration, ExporterFor, Kind, MonitoringMode, ReceiverKind,
@@ -178,6 +180,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         restart: Restart::UnlessStopped,
         accept_image_risk: None,
         user: None,
+        hardening: Hardening::default(),
         health_path: None,
         metrics_path: Some("/metrics".into()),
         heap: None,

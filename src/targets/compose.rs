@@ -16,6 +16,8 @@ struct View<'a> {
     endpoints: Vec<EndpointView<'a>>,
     log_max_size: String,
     log_max_files: String,
+    /// compose-lint findings accepted on purpose: rule → (service, reason).
+    exceptions: Vec<(&'static str, Vec<(&'a str, String)>)>,
 }
 
 #[derive(Serialize)]
@@ -47,6 +49,12 @@ struct ServiceView<'a> {
     /// Docker Desktop ignoring it, so the deploy checks the TLS files itself).
     binds: Vec<(&'a str, &'a str, bool)>,
     healthcheck: Option<HealthView>,
+    /// `no-new-privileges` and `cap_drop: [ALL]` (see `model::contracts::confinement`).
+    confined: bool,
+    cap_add: &'a [String],
+    read_only: bool,
+    tmpfs: &'a [String],
+    pids_limit: Option<u32>,
     cpus: String,
     memory: String,
 }
@@ -139,8 +147,47 @@ pub fn render(
             .collect(),
         log_max_size: stack.logging.max_size.docker(),
         log_max_files: stack.logging.max_files.to_string(),
+        exceptions: lint_exceptions(stack),
     };
     render::render_target(templates, env, dir, stack, &view)
+}
+
+/// What compose-lint reports that the stack does on purpose, with the reason
+/// written beside the finding (compose-lint 0.36 rules CL-0001, CL-0005, CL-0013).
+fn lint_exceptions(stack: &Stack) -> Vec<(&'static str, Vec<(&str, String)>)> {
+    use crate::spec::Kind;
+    let mut socket = Vec::new();
+    let mut exposed = Vec::new();
+    let mut etc = Vec::new();
+    for s in stack.services.iter().filter(|s| !s.external) {
+        if s.kind == Kind::NodeExporter {
+            socket.push((
+                s.compose_name.as_str(),
+                "node-exporter reads the host's / read-only for its filesystem collector, as prometheus/node_exporter's README runs it; an empty tmpfs over /host/run hides the Docker and containerd sockets".to_owned(),
+            ));
+        }
+        if s.kind == Kind::Nginx {
+            if s.ports
+                .iter()
+                .any(|p| p.host.is_some() && p.host_ip() == "0.0.0.0")
+            {
+                exposed.push((
+                    s.compose_name.as_str(),
+                    "nginx is the stack's public entry point (`edge.public`); every other service binds 127.0.0.1 or nothing".to_owned(),
+                ));
+            }
+            if s.binds.iter().any(|b| b.source.starts_with("/etc/")) {
+                etc.push((
+                    s.compose_name.as_str(),
+                    "the TLS certificate and key `edge.tls` names, mounted read-only one file each: nginx must read them to serve HTTPS".to_owned(),
+                ));
+            }
+        }
+    }
+    [("CL-0001", socket), ("CL-0005", exposed), ("CL-0013", etc)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
 }
 
 /// An environment value for compose: `$` doubled, except in references to the
@@ -273,6 +320,11 @@ fn service_view<'a>(
             retries: h.retries,
             start_period: format!("{}s", h.start_period_s),
         }),
+        confined: s.hardening.confined,
+        cap_add: &s.hardening.cap_add,
+        read_only: s.hardening.read_only,
+        tmpfs: &s.hardening.tmpfs,
+        pids_limit: s.hardening.pids_limit,
         cpus: format_cpus(s.cpus),
         memory: s.memory.docker(),
     }
