@@ -113,7 +113,8 @@ DEFAULT_RESOURCES = [
     "alicloud_ecs_command", "alicloud_ecs_invocation",
     "alicloud_oos_secret_parameter", "alicloud_ram_role", "alicloud_ram_policy",
     "alicloud_ram_role_policy_attachment", "alicloud_ecs_ram_role_attachment",
-    "alicloud_kms_key",
+    "alicloud_kms_key", "alicloud_ecs_auto_snapshot_policy",
+    "alicloud_ecs_auto_snapshot_policy_attachment",
 ]
 
 DOC_PATHS = ["website/docs/r/{n}.html.markdown", "docs/resources/{n}.md"]

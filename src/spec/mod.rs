@@ -92,6 +92,38 @@ impl Tier {
     }
 }
 
+/// Automatic snapshots of the data disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshots {
+    /// Hour of the day the snapshot is taken (0 to 23).
+    #[serde(default = "Snapshots::default_hour")]
+    #[schemars(range(min = 0, max = 23))]
+    pub hour: u8,
+    /// Days each snapshot is kept (1 to 65536).
+    #[serde(default = "Snapshots::default_retention")]
+    #[schemars(range(min = 1, max = 65536))]
+    pub retention_days: u32,
+}
+
+impl Snapshots {
+    fn default_hour() -> u8 {
+        3
+    }
+    fn default_retention() -> u32 {
+        7
+    }
+}
+
+impl Default for Snapshots {
+    fn default() -> Self {
+        Snapshots {
+            hour: Self::default_hour(),
+            retention_days: Self::default_retention(),
+        }
+    }
+}
+
 /// The cloud machine that runs the stack.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +173,11 @@ pub struct Host {
     /// A data disk mounted at `/var/lib/docker`, so volumes do not fill the system disk.
     #[serde(default)]
     pub data_disk: Option<ByteSize>,
+    /// Automatic snapshots of the data disk (with `data_disk`; these defaults
+    /// apply when the section is left out): every day at `hour` (the region's
+    /// time), kept `retention_days`.
+    #[serde(default)]
+    pub snapshots: Snapshots,
     /// Public bandwidth in Mbit/s (pay by traffic), on an elastic IP.
     #[serde(default = "Host::default_bandwidth")]
     #[schemars(range(min = 1, max = 200))]

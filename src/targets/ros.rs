@@ -25,6 +25,8 @@ struct View {
     disk_category: &'static str,
     system_disk: u64,
     data_disk: Option<u64>,
+    /// With a data disk: its daily snapshot `(hour, retention days)`.
+    snapshots: (u8, u32),
     bandwidth: u32,
     vpc_cidr: &'static str,
     vswitch_cidr: &'static str,
@@ -124,6 +126,7 @@ pub fn render(
         disk_category: host.disk_category.as_str(),
         system_disk: host.disk.mib() / 1024,
         data_disk: host.data_disk.map(|d| d.mib() / 1024),
+        snapshots: (host.snapshots.hour, host.snapshots.retention_days),
         bandwidth: host.bandwidth,
         vpc_cidr: VPC_CIDR,
         vswitch_cidr: VSWITCH_CIDR,

@@ -36,7 +36,14 @@ fn new_host_is_self_contained(ctx: &mut Ctx) {
 /// FS163: an existing host is given by id; the settings that create one have no
 /// effect there, and managed services need the network the templates create.
 fn existing_host_settings(ctx: &mut Ctx) {
-    for field in ["zone", "image", "disk_category", "data_disk", "bandwidth"] {
+    for field in [
+        "zone",
+        "image",
+        "disk_category",
+        "data_disk",
+        "snapshots",
+        "bandwidth",
+    ] {
         if let Some(at) = ctx.spans.key(&pointer(&["host", field])) {
             ctx.push(
                 Diagnostic::error("FS163", format!("`host.{field}` has no effect on an existing host"))

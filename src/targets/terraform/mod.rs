@@ -238,17 +238,45 @@ fn new_host(stack: &Stack) -> Vec<Block> {
             .attr("instance_id", raw("alicloud_instance.main.id")),
     ];
     if host.data_disk.is_some() {
+        // The data outlives the instance: its own resource, never deleted with
+        // the instance, refused by `terraform destroy` unless the lifecycle rule
+        // is removed on purpose, and snapshotted every day.
         main.push(
             Block::new("resource", &["alicloud_ecs_disk", "data"])
                 .attr("disk_name", string(&format!("{name}-data")))
                 .attr("category", string(host.disk_category.as_str()))
                 .attr("size", raw("var.data_disk_size"))
-                .attr("zone_id", raw("var.zone_id")),
+                .attr("zone_id", raw("var.zone_id"))
+                .attr("delete_with_instance", raw("false"))
+                .blank()
+                .block(Block::new("lifecycle", &[]).attr("prevent_destroy", raw("true"))),
         );
         main.push(
             Block::new("resource", &["alicloud_ecs_disk_attachment", "data"])
                 .attr("disk_id", raw("alicloud_ecs_disk.data.id"))
                 .attr("instance_id", raw("alicloud_instance.main.id")),
+        );
+        let snapshots = host.snapshots;
+        main.push(
+            Block::new("resource", &["alicloud_ecs_auto_snapshot_policy", "data"])
+                .attr("auto_snapshot_policy_name", string(&format!("{name}-data")))
+                .attr(
+                    "repeat_weekdays",
+                    list(&(1..=7).map(|d| string(&d.to_string())).collect::<Vec<_>>()),
+                )
+                .attr("time_points", list(&[string(&snapshots.hour.to_string())]))
+                .attr("retention_days", raw(snapshots.retention_days.to_string())),
+        );
+        main.push(
+            Block::new(
+                "resource",
+                &["alicloud_ecs_auto_snapshot_policy_attachment", "data"],
+            )
+            .attr(
+                "auto_snapshot_policy_id",
+                raw("alicloud_ecs_auto_snapshot_policy.data.id"),
+            )
+            .attr("disk_id", raw("alicloud_ecs_disk.data.id")),
         );
     }
     main.push(

@@ -44,15 +44,32 @@ resource "alicloud_ecs_ram_role_attachment" "deploy" {
 }
 
 resource "alicloud_ecs_disk" "data" {
-  disk_name = "future-fresh-data"
-  category  = "cloud_essd"
-  size      = var.data_disk_size
-  zone_id   = var.zone_id
+  disk_name            = "future-fresh-data"
+  category             = "cloud_essd"
+  size                 = var.data_disk_size
+  zone_id              = var.zone_id
+  delete_with_instance = false
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "alicloud_ecs_disk_attachment" "data" {
   disk_id     = alicloud_ecs_disk.data.id
   instance_id = alicloud_instance.main.id
+}
+
+resource "alicloud_ecs_auto_snapshot_policy" "data" {
+  auto_snapshot_policy_name = "future-fresh-data"
+  repeat_weekdays           = ["1", "2", "3", "4", "5", "6", "7"]
+  time_points               = ["2"]
+  retention_days            = 14
+}
+
+resource "alicloud_ecs_auto_snapshot_policy_attachment" "data" {
+  auto_snapshot_policy_id = alicloud_ecs_auto_snapshot_policy.data.id
+  disk_id                 = alicloud_ecs_disk.data.id
 }
 
 resource "alicloud_eip_address" "main" {
