@@ -361,7 +361,8 @@ fn start_dns(dir: &Path) -> String {
     let names = support::nginx::compose_names(&compose).join(" ");
     let dns = support::repo().join("tests/sandbox/dns-stub.py");
     format!(
-        "names=$(mktemp)\necho '127.0.0.1 {names}' > \"$names\"\npython3 {} \"$names\" &\nsleep 0.3\n",
+        "names=$(mktemp)\necho '127.0.0.1 {names}' > \"$names\"\npython3 {} \"$names\" \"$names.ready\" &\n\
+         for _ in $(seq 1 100); do [ -e \"$names.ready\" ] && break; sleep 0.05; done\n",
         sh(&dns.display().to_string())
     )
 }
@@ -452,7 +453,7 @@ fn follow_a_move(conf: &str) -> (String, String) {
     let body = format!(
         "{dns}log=$(mktemp)\n\
          for a in 127.0.0.1 127.0.0.2; do STUB_ADDRESS=$a python3 {stub} \"$log\" {port} & done\n\
-         for _ in $(seq 1 50); do curl -s --max-time 1 http://127.0.0.2:{port}/ready >/dev/null && break; sleep 0.1; done\n\
+         for a in 127.0.0.1 127.0.0.2; do for _ in $(seq 1 50); do curl -s --max-time 1 http://$a:{port}/ready >/dev/null && break; sleep 0.1; done; done\n\
          : > \"$log\"\n\
          curl -sk --max-time 5 -o /dev/null -H 'X-Request-ID: before' {url}\n\
          {{ echo '127.0.0.2 {host}'; cat \"$names\"; }} > \"$names.new\" && mv \"$names.new\" \"$names\"\n\

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Stands in for Docker's embedded DNS (127.0.0.11:53) in tests/edge_behaviour.rs.
 
-    dns-stub.py HOSTS_FILE
+    dns-stub.py HOSTS_FILE [READY_FILE]
 
 Answers A queries over UDP from HOSTS_FILE (lines `ADDRESS NAME...`), read again
 for every query so a test can move a name; anything else gets NXDOMAIN. TTL 0.
-Runs until killed, inside the test's network namespace.
+Runs until killed, inside the test's network namespace. READY_FILE is created
+once the socket is bound, so a test waits for that instead of sleeping.
 """
 import socket
 import struct
@@ -37,6 +38,8 @@ def qname(data, offset):
 
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.bind(("127.0.0.11", 53))
+if len(sys.argv) > 2:
+    open(sys.argv[2], "w").close()
 while True:
     data, client = sock.recvfrom(512)
     if len(data) < 12:
