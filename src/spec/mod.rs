@@ -185,6 +185,27 @@ pub struct Host {
     /// How the instance gets the generated files at first boot.
     #[serde(default)]
     pub bootstrap: Bootstrap,
+    /// Where Terraform keeps its state: an OSS bucket (encrypted, private),
+    /// instead of a local `terraform.tfstate` that holds the secrets' values in
+    /// plain text. The bucket must exist.
+    #[serde(default)]
+    pub terraform_state: Option<TerraformState>,
+}
+
+/// Terraform's remote state on OSS (the `oss` backend).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerraformState {
+    /// The OSS bucket, in the host's region.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"))]
+    pub bucket: String,
+    /// Table Store endpoint for state locking (with `lock_table`).
+    #[serde(default)]
+    pub lock_endpoint: Option<String>,
+    /// Table Store table for state locking; its primary key is `LockID` (a string).
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]{0,254}$"))]
+    pub lock_table: Option<String>,
 }
 
 impl Host {

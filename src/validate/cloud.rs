@@ -185,6 +185,27 @@ pub fn check(ctx: &mut Ctx) {
             );
         }
     }
+    if let Some(state) = &host.terraform_state {
+        match (&state.lock_endpoint, &state.lock_table) {
+            (Some(_), None) | (None, Some(_)) => {
+                let at = ctx.key(&["host", "terraform_state"]);
+                ctx.push(
+                    Diagnostic::error("FS165", "state locking needs both `lock_endpoint` and `lock_table`")
+                        .at_opt(at)
+                        .with_help("name the Table Store endpoint and table together, or neither (then two runs at once can overwrite the state)"),
+                );
+            }
+            (Some(endpoint), Some(_)) if !bundle_url_ok(endpoint) => {
+                let at = ctx.at(&["host", "terraform_state", "lock_endpoint"]);
+                ctx.push(
+                    Diagnostic::error("FS165", format!("lock endpoint `{}` is not a plain https URL", endpoint.escape_debug()))
+                        .at_opt(at)
+                        .with_help("write the Table Store instance's endpoint, `https://<instance>.<region>.ots.aliyuncs.com`"),
+                );
+            }
+            _ => {}
+        }
+    }
     if let Some(url) = &host.bootstrap.bundle_url {
         if !bundle_url_ok(url) {
             let at = ctx.at(&["host", "bootstrap", "bundle_url"]);

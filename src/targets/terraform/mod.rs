@@ -42,7 +42,7 @@ fn tf_endpoint(service: &crate::model::Service) -> String {
 
 pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Error> {
     let mut files = Files::new();
-    files.insert("terraform/versions.tf".into(), hcl(&versions()));
+    files.insert("terraform/versions.tf".into(), hcl(&versions(stack)));
     files.insert("terraform/variables.tf".into(), hcl(&variables(stack)));
 
     let existing = stack.host.mode == HostMode::Existing;
@@ -84,14 +84,36 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
         .collect())
 }
 
-fn versions() -> Vec<Block> {
+fn versions(stack: &Stack) -> Vec<Block> {
+    let mut terraform = Block::new("terraform", &[])
+        .attr("required_version", string(">= 1.5.0"))
+        .blank()
+        .block(Block::new("required_providers", &[]).attr(
+            "alicloud",
+            format!("{{\n      source  = \"aliyun/alicloud\"\n      version = \"{PROVIDER_VERSION}\"\n    }}"),
+        ));
+    // The state holds the secrets' values (the OOS parameters are set from
+    // variables): on OSS it is encrypted at rest and private, never a local
+    // file (Terraform's `oss` backend: bucket, prefix, key, region, encrypt,
+    // acl, tablestore_endpoint, tablestore_table; developer.hashicorp.com
+    // /terraform/language/backend/oss).
+    if let Some(state) = &stack.host.terraform_state {
+        let mut backend = Block::new("backend", &["oss"])
+            .attr("bucket", string(&state.bucket))
+            .attr("prefix", string(&format!("futurestack/{}/{}", stack.name, stack.env)))
+            .attr("key", string("terraform.tfstate"))
+            .attr("region", string(&stack.host.region))
+            .attr("encrypt", raw("true"))
+            .attr("acl", string("private"));
+        if let (Some(endpoint), Some(table)) = (&state.lock_endpoint, &state.lock_table) {
+            backend = backend
+                .attr("tablestore_endpoint", string(endpoint))
+                .attr("tablestore_table", string(table));
+        }
+        terraform = terraform.blank().block(backend);
+    }
     vec![
-        Block::new("terraform", &[]).attr("required_version", string(">= 1.5.0")).blank().block(
-            Block::new("required_providers", &[]).attr(
-                "alicloud",
-                format!("{{\n      source  = \"aliyun/alicloud\"\n      version = \"{PROVIDER_VERSION}\"\n    }}"),
-            ),
-        ),
+        terraform,
         Block::new("provider", &["alicloud"]).attr("region", raw("var.region")),
     ]
 }

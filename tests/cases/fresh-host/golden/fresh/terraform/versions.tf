@@ -9,6 +9,17 @@ terraform {
       version = "1.289.0"
     }
   }
+
+  backend "oss" {
+    bucket              = "future-terraform-state"
+    prefix              = "futurestack/future/fresh"
+    key                 = "terraform.tfstate"
+    region              = "cn-hangzhou"
+    encrypt             = true
+    acl                 = "private"
+    tablestore_endpoint = "https://future-tf.cn-hangzhou.ots.aliyuncs.com"
+    tablestore_table    = "statelock"
+  }
 }
 
 provider "alicloud" {
