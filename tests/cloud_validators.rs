@@ -359,7 +359,7 @@ fn ros_and_terraform_agree() {
                 .lines()
                 .filter(|l| {
                     l.contains("{{oos-secret:")
-                        || (l.len() > 66 && l[..64].bytes().all(|b| b.is_ascii_hexdigit()))
+                        || (l.len() > 66 && l.as_bytes()[..64].iter().all(u8::is_ascii_hexdigit))
                 })
                 .map(str::to_owned)
                 .collect()

@@ -43,6 +43,14 @@ pub struct Substitution {
     pub notify: Option<String>,
 }
 
+/// The systemd unit that keeps containers from the ECS metadata service (new
+/// hosts; on an existing host other stacks may rely on it).
+pub const METADATA_GUARD_UNIT: &str = "futurestack-metadata-guard.service";
+
+/// What the unit runs: an idempotent REJECT of 100.100.100.200 in Docker's
+/// DOCKER-USER chain (created first if Docker has not yet).
+pub const METADATA_GUARD_RULE: &str = "iptables -w -N DOCKER-USER 2>/dev/null || true; iptables -w -C DOCKER-USER -d 100.100.100.200/32 -j REJECT 2>/dev/null || iptables -w -I DOCKER-USER -d 100.100.100.200/32 -j REJECT";
+
 /// Cloud Assistant's reference to a secret's OOS encrypted parameter.
 pub fn secret_reference(stack: &Stack, secret: &CloudSecret) -> String {
     format!("{{{{oos-secret:{}}}}}", cloud::oos_name(stack, secret))
@@ -183,6 +191,15 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("  install -D -m 0644 \"$work/files/$path\" \"$stack_dir/$path\"");
     s.line("done < \"$work/SHA256SUMS\"");
     s.line("cd \"$stack_dir\"");
+    if new_host {
+        s.line("");
+        s.line("# Containers never reach the metadata service (the host is the stack's own).");
+        s.line(&format!(
+            "install -m 0644 host/metadata-guard.service /etc/systemd/system/{METADATA_GUARD_UNIT}"
+        ));
+        s.line("systemctl daemon-reload");
+        s.line(&format!("systemctl enable --now {METADATA_GUARD_UNIT}"));
+    }
 
     let tls = stack.edge.as_ref().and_then(|e| e.tls_files.as_ref());
     if let Some(tls) = tls {

@@ -18,6 +18,11 @@ struct View<'a> {
     log_max_files: String,
     /// compose-lint findings accepted on purpose: rule → (service, reason).
     exceptions: Vec<(&'static str, Vec<(&'a str, String)>)>,
+    /// On a new host (the stack owns it): the systemd unit that keeps
+    /// containers from the metadata service.
+    metadata_guard: bool,
+    unit: &'static str,
+    rule: &'static str,
 }
 
 #[derive(Serialize)]
@@ -148,6 +153,9 @@ pub fn render(
         log_max_size: stack.logging.max_size.docker(),
         log_max_files: stack.logging.max_files.to_string(),
         exceptions: lint_exceptions(stack),
+        metadata_guard: stack.host.mode == crate::spec::HostMode::New,
+        unit: crate::model::deploy::METADATA_GUARD_UNIT,
+        rule: crate::model::deploy::METADATA_GUARD_RULE,
     };
     render::render_target(templates, env, dir, stack, &view)
 }

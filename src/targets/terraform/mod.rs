@@ -100,7 +100,10 @@ fn versions(stack: &Stack) -> Vec<Block> {
     if let Some(state) = &stack.host.terraform_state {
         let mut backend = Block::new("backend", &["oss"])
             .attr("bucket", string(&state.bucket))
-            .attr("prefix", string(&format!("futurestack/{}/{}", stack.name, stack.env)))
+            .attr(
+                "prefix",
+                string(&format!("futurestack/{}/{}", stack.name, stack.env)),
+            )
             .attr("key", string("terraform.tfstate"))
             .attr("region", string(&stack.host.region))
             .attr("encrypt", raw("true"))
