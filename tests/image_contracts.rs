@@ -342,8 +342,12 @@ fn the_dingtalk_bridge_config_is_written_from_the_secrets_and_refuses_odd_ones()
 }
 
 /// The kind a compose service's image belongs to (by repository); apps otherwise.
-fn kind_of(service: &J) -> futurestack::spec::Kind {
+fn kind_of(name: &str, service: &J) -> futurestack::spec::Kind {
     use futurestack::spec::{ExporterFor, Kind};
+    // The accounts job runs the database's own image.
+    if name.ends_with("-accounts") {
+        return Kind::DatabaseAccounts;
+    }
     let repo = |i: &str| {
         i.split_once(':')
             .map_or(i.to_owned(), |(r, _)| r.to_owned())
@@ -435,7 +439,7 @@ fn health_problems(compose: &J) -> Vec<String> {
         if test.is_empty() {
             continue;
         }
-        let kind = kind_of(service);
+        let kind = kind_of(name, service);
         // An app's own check command names what its own image has.
         if kind == futurestack::spec::Kind::App && test.first() == Some(&"CMD") {
             continue;
@@ -509,7 +513,7 @@ fn table_problems(compose: &J) -> Vec<String> {
     use futurestack::spec::Kind;
     let mut out = Vec::new();
     for (name, service) in compose["services"].as_object().unwrap() {
-        let kind = kind_of(service);
+        let kind = kind_of(name, service);
         if matches!(kind, Kind::App | Kind::External) {
             continue;
         }

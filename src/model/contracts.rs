@@ -170,6 +170,13 @@ pub fn contract(kind: Kind) -> ImageContract {
             None,
             "timonwong/prometheus-webhook-dingtalk v2.1.0 `Dockerfile` (gcr.io/distroless/static:nonroot: no shell)",
         ),
+        Kind::DatabaseAccounts => row(
+            SHARED,
+            User::Image("root, as the database image starts a command that is not its server"),
+            None,
+            Some(&["sh"]),
+            "the database's own image (docker-library/postgres `docker-entrypoint.sh` execs any command that is not `postgres` as given), for psql",
+        ),
         Kind::DingtalkConfig => row(
             SHARED,
             User::Image("root, to chown the config for the bridge"),
@@ -338,6 +345,14 @@ pub fn confinement(kind: Kind) -> Confinement {
             64,
             NOBODY,
             "a static binary run as nobody (distroless); reads its config volume",
+        ),
+        Kind::DatabaseAccounts => c(
+            &[],
+            true,
+            &[],
+            32,
+            None,
+            "runs the database client once as root (the image's default); writes nothing",
         ),
         Kind::DingtalkConfig => c(
             &["CHOWN"],

@@ -167,6 +167,8 @@ pub fn info(kind: Kind) -> KindInfo {
             32,
         ),
         Kind::DingtalkConfig => monitoring("busybox:1.36.1", &[], None, 0.05, 16),
+        // The database's own image (for its client), set by `accounts::job`.
+        Kind::DatabaseAccounts => monitoring("-", &[], None, 0.1, 64),
         // The WeCom bridge is a script futurestack generates, run by the
         // official Python image (docker-library/python, tag 3.12.7-alpine3.20,
         // released 2024-10: Python's standard library only, Alpine's BusyBox).
@@ -329,7 +331,10 @@ pub fn healthcheck(
         )),
         // The nginx exporter and the DingTalk bridge images have no shell to run
         // a check with; the config writer exits when done.
-        Kind::Exporter(ExporterFor::Nginx) | Kind::DingtalkBridge | Kind::DingtalkConfig => None,
+        Kind::Exporter(ExporterFor::Nginx)
+        | Kind::DingtalkBridge
+        | Kind::DingtalkConfig
+        | Kind::DatabaseAccounts => None,
         Kind::NodeExporter | Kind::Exporter(_) => Some(format!(
             "wget -q --spider http://127.0.0.1:{port}/metrics || exit 1"
         )),

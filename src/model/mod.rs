@@ -5,6 +5,7 @@
 //! Building the model never fails: references that do not resolve are skipped here
 //! and reported by `validate`, so all problems can be reported at once.
 
+pub mod accounts;
 pub mod acme;
 mod alerts;
 pub mod cloud;

@@ -99,6 +99,14 @@ pub fn added_names(spec: &Spec) -> Vec<String> {
         .filter(|(_, s)| ExporterFor::of(s.kind).is_some())
         .map(|(name, _)| exporter_name(name))
         .collect();
+    names.extend(
+        spec.services
+            .iter()
+            .filter(|(_, s)| {
+                s.kind == Kind::Postgres && s.secrets.contains_key(super::accounts::MONITOR_ROLE)
+            })
+            .map(|(name, _)| super::accounts::job_name(name)),
+    );
     if spec.edge.is_some() {
         names.push(exporter_name("nginx"));
     }
@@ -296,6 +304,26 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                     completed: false,
                 }];
                 configure_exporter(&mut exporter, which, svc);
+                if let Some(job) =
+                    super::accounts::job(svc, exporter.networks.clone(), generated_service)
+                {
+                    // Its own least-privilege account, made by the job first.
+                    let monitor = svc.secret_roles[super::accounts::MONITOR_ROLE].clone();
+                    exporter.env.insert(
+                        "DATA_SOURCE_USER".into(),
+                        super::accounts::MONITOR_USER.into(),
+                    );
+                    exporter
+                        .env
+                        .insert("DATA_SOURCE_PASS_FILE".into(), kinds::secret_path(&monitor));
+                    exporter.secrets = vec![monitor];
+                    exporter.depends_on.push(Dependency {
+                        service: job.name.clone(),
+                        healthy: false,
+                        completed: true,
+                    });
+                    added.push(job);
+                }
                 let port = exporter
                     .main_port()
                     .cloned()

@@ -256,6 +256,7 @@ pub fn connection_env(used: &Service) -> Vec<(String, String)> {
         | Kind::DingtalkBridge
         | Kind::DingtalkConfig
         | Kind::WecomBridge
+        | Kind::DatabaseAccounts
         | Kind::Nginx
         | Kind::Exporter(_) => put(
             format!("{}_URL", env_name(&used.name)),

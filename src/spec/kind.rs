@@ -58,6 +58,11 @@ pub enum Kind {
     #[serde(skip)]
     #[schemars(skip)]
     DingtalkConfig,
+    /// Creates or updates a database's least-privilege accounts, once, then exits.
+    #[doc(hidden)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    DatabaseAccounts,
     /// Passes Alertmanager's webhooks on to WeCom group robots.
     #[doc(hidden)]
     #[serde(skip)]
@@ -127,6 +132,7 @@ impl Kind {
             Kind::DingtalkBridge => "dingtalk-bridge",
             Kind::DingtalkConfig => "dingtalk-config",
             Kind::WecomBridge => "wecom-bridge",
+            Kind::DatabaseAccounts => "database-accounts",
             Kind::Nginx => "nginx",
             Kind::Exporter(_) => "exporter",
         }
@@ -157,6 +163,7 @@ impl Kind {
                 | Kind::DingtalkBridge
                 | Kind::DingtalkConfig
                 | Kind::WecomBridge
+                | Kind::DatabaseAccounts
                 | Kind::Exporter(_)
         )
     }

@@ -91,6 +91,16 @@ variable "future_mysql_root_password" {
   }
 }
 
+variable "future_postgres_monitor_password" {
+  description = "Password of `futurestack_monitor`, the PostgreSQL exporter's account (pg_monitor only)."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_postgres_monitor_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
+  }
+}
+
 variable "future_postgres_password" {
   description = "Password of the PostgreSQL user `future_user`."
   type        = string

@@ -1,0 +1,116 @@
+//! The PostgreSQL accounts job as it behaves: its generated script, run against
+//! a real PostgreSQL server (Debian's) inside `unshare -m -n` (loopback only),
+//! creates `futurestack_monitor` with only `pg_monitor`, runs again without
+//! harm, takes a rotated password, and refuses a password that would reach
+//! SQL unquoted.
+
+mod support;
+
+use std::process::Command;
+
+use support::{is_root, repo, tool_on_path, yaml};
+
+/// The job's shell script as the container runs it (Compose's `$$` undone).
+fn job_script() -> String {
+    let compose = yaml(&repo().join("golden/prod/docker-compose.yml"));
+    let command = &compose["services"]["postgres-accounts"]["command"];
+    assert_eq!(command[0], "sh");
+    command[2].as_str().unwrap().replace("$$", "$")
+}
+
+/// Runs PostgreSQL and the job in a namespace: writes `monitor` as the
+/// monitoring secret before each run in `runs`, and prints what the checks see.
+fn scenario(script: &str, runs: &[&str]) -> Option<(bool, String)> {
+    if !is_root() {
+        assert!(
+            !support::in_ci(),
+            "the accounts test needs root under CI=true"
+        );
+        eprintln!("SKIPPED: not root");
+        return None;
+    }
+    for tool in ["unshare", "runuser", "psql"] {
+        tool_on_path(tool)?;
+    }
+    let bin = std::fs::read_dir("/usr/lib/postgresql").ok().and_then(|d| {
+        d.flatten()
+            .map(|e| e.path().join("bin"))
+            .find(|p| p.join("initdb").is_file())
+    });
+    let Some(bin) = bin else {
+        assert!(
+            !support::in_ci(),
+            "PostgreSQL's server is missing and CI=true: run ./scripts/test"
+        );
+        eprintln!("SKIPPED: no PostgreSQL server");
+        return None;
+    };
+    let mut body = String::new();
+    for (i, monitor) in runs.iter().enumerate() {
+        body.push_str(&format!(
+            "printf %s {m} > /run/secrets/postgres-monitor-password\n\
+             if sh -c \"$JOB\" 2>>\"$work/job.err\"; then echo \"RUN {i} ok\"; else echo \"RUN {i} failed\"; fi\n\
+             echo \"LOGIN {i} $(PGPASSWORD={m} psql -h postgres -U futurestack_monitor -d future_analytics -tAc \"select rolsuper::text || ',' || pg_has_role(current_user, 'pg_monitor', 'member')::text || ',' || rolconnlimit from pg_roles where rolname = current_user\" 2>/dev/null || echo refused)\"\n",
+            m = futurestack::shell::quote(monitor)
+        ));
+    }
+    let script_text = format!(
+        r#"set -eu
+ip link set lo up
+work=$(mktemp -d); chmod 755 "$work"
+echo '127.0.0.1 localhost postgres' > "$work/hosts"; mount --bind "$work/hosts" /etc/hosts
+mount -t tmpfs tmpfs /run; mkdir -p /run/secrets /run/postgresql
+printf %s 'admin-pw-1' > /run/secrets/postgres-password
+printf %s 'admin-pw-1' > "$work/pw"; chown postgres "$work/pw"
+mkdir "$work/data"; chown postgres "$work/data" /run/postgresql
+runuser -u postgres -- {bin}/initdb -D "$work/data" -U future_user --pwfile="$work/pw" -A scram-sha-256 >/dev/null
+runuser -u postgres -- {bin}/pg_ctl -D "$work/data" -l "$work/data/pg.log" -o "-c listen_addresses=127.0.0.1 -c port=5432 -k /run/postgresql" start >/dev/null
+for _ in $(seq 1 100); do {bin}/pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.1; done
+PGPASSWORD=admin-pw-1 psql -q -h postgres -U future_user -d postgres -c 'create database future_analytics'
+{body}
+sed 's/^/JOBERR /' "$work/job.err"
+runuser -u postgres -- {bin}/pg_ctl -D "$work/data" stop -m fast >/dev/null
+"#,
+        bin = bin.display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "-n", "bash", "-c", &script_text])
+        .env("JOB", script)
+        .output()
+        .unwrap();
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    ))
+}
+
+#[test]
+fn the_job_makes_a_monitoring_account_with_only_pg_monitor() {
+    let Some((ok, out)) = scenario(&job_script(), &["monitor-1", "monitor-1", "monitor-2"]) else {
+        return;
+    };
+    assert!(ok, "{out}");
+    // Created: no superuser, pg_monitor, at most 3 connections.
+    assert!(out.contains("RUN 0 ok\nLOGIN 0 false,true,3"), "{out}");
+    // Again: nothing changes.
+    assert!(out.contains("RUN 1 ok\nLOGIN 1 false,true,3"), "{out}");
+    // Rotated: the new password works.
+    assert!(out.contains("RUN 2 ok\nLOGIN 2 false,true,3"), "{out}");
+}
+
+#[test]
+fn guard_a_password_that_would_reach_sql_is_refused() {
+    let Some((ok, out)) = scenario(&job_script(), &["x'; ALTER ROLE future_user NOLOGIN; --"])
+    else {
+        return;
+    };
+    assert!(ok, "{out}");
+    assert!(out.contains("RUN 0 failed"), "{out}");
+    assert!(
+        out.contains(
+            "JOBERR futurestack: secret postgres-monitor-password must be letters, digits, _ and -"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("LOGIN 0 refused"), "{out}");
+}
