@@ -303,7 +303,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                     healthy: svc.healthcheck.is_some(),
                     completed: false,
                 }];
-                configure_exporter(&mut exporter, which, svc);
+                super::exporters::configure_exporter(&mut exporter, which, svc);
                 if let Some(job) =
                     super::accounts::job(svc, exporter.networks.clone(), generated_service)
                 {
@@ -551,91 +551,4 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
         tls_probe,
         watchdog: mon.watchdog.clone(),
     })
-}
-
-fn configure_exporter(exporter: &mut Service, which: ExporterFor, target: &Service) {
-    let host = &target.address;
-    let port = target.main_port().map(|p| p.container).unwrap_or(0);
-    // The MySQL exporter logs in as the app user when there is one, else as root
-    // with root's password (never root with the app user's password).
-    let role = match which {
-        ExporterFor::Mysql if !target.env.contains_key("MYSQL_USER") => Some("root_password"),
-        _ => super::client_secret_role(target.engine),
-    };
-    let secret = role.and_then(|role| target.secret_roles.get(role)).cloned();
-    let secret_file = secret.as_deref().map(kinds::secret_path);
-    exporter.secrets = secret.into_iter().collect();
-    // Exporters that take their password from the environment read it from the
-    // secret file first, then replace the shell.
-    let exec = |env: &str, binary: &str, args: String| -> Option<Vec<String>> {
-        Some(vec![
-            "/bin/sh".to_owned(),
-            "-c".to_owned(),
-            format!("{env}exec {binary} {args}"),
-        ])
-    };
-    let secret_env = |var: &str| {
-        secret_file
-            .as_ref()
-            .map(|f| format!("{var}=\"$(cat {f})\" "))
-            .unwrap_or_default()
-    };
-    match which {
-        ExporterFor::Nginx => {
-            let status = target.port("status").map(|p| p.container).unwrap_or(8081);
-            exporter.command = Some(vec![format!(
-                "--nginx.scrape-uri=http://{host}:{status}/stub_status"
-            )]);
-        }
-        ExporterFor::Mysql => {
-            let user = target
-                .env
-                .get("MYSQL_USER")
-                .cloned()
-                .unwrap_or_else(|| "root".into());
-            // The user name comes from the spec (or its `env`): one quoted word.
-            let args = format!(
-                "--mysqld.address={host}:{port} --mysqld.username={}",
-                crate::shell::quote(&user)
-            );
-            exporter.entrypoint = exec(
-                &secret_env("MYSQLD_EXPORTER_PASSWORD"),
-                "/bin/mysqld_exporter",
-                args,
-            );
-        }
-        ExporterFor::Postgres => {
-            let db = target
-                .env
-                .get("POSTGRES_DB")
-                .cloned()
-                .unwrap_or_else(|| "postgres".into());
-            let user = target
-                .env
-                .get("POSTGRES_USER")
-                .cloned()
-                .unwrap_or_else(|| "postgres".into());
-            exporter.env.insert(
-                "DATA_SOURCE_URI".into(),
-                format!("{host}:{port}/{db}?sslmode=disable"),
-            );
-            exporter.env.insert("DATA_SOURCE_USER".into(), user);
-            if let Some(f) = secret_file {
-                exporter.env.insert("DATA_SOURCE_PASS_FILE".into(), f);
-            }
-        }
-        ExporterFor::Redis => {
-            let args = format!("--redis.addr=redis://{host}:{port}");
-            exporter.entrypoint = exec(&secret_env("REDIS_PASSWORD"), "/redis_exporter", args);
-        }
-        ExporterFor::Elasticsearch => {
-            let args = format!("--es.uri=http://{host}:{port}");
-            let env = if target.security && secret_file.is_some() {
-                format!("ES_USERNAME=elastic {}", secret_env("ES_PASSWORD"))
-            } else {
-                String::new()
-            };
-            exporter.entrypoint = exec(&env, "/bin/elasticsearch_exporter", args);
-        }
-    }
 }
