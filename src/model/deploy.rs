@@ -254,6 +254,33 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("mv -f \"$stack_dir/.env.new\" \"$stack_dir/.env\"");
     s.line("");
     s.line("docker compose up --detach --remove-orphans --wait --wait-timeout 900");
+    let backup_unit = super::backup::unit_name(stack);
+    s.line("");
+    if super::backup::dumps(stack).is_empty() {
+        s.line("# No scheduled backups: a timer from an earlier deploy is removed.");
+        s.line(&format!(
+            "systemctl disable --now {} 2>/dev/null || true",
+            sh_quote(&format!("{backup_unit}.timer"))
+        ));
+        s.line(&format!(
+            "rm -f {} {}",
+            sh_quote(&format!("/etc/systemd/system/{backup_unit}.service")),
+            sh_quote(&format!("/etc/systemd/system/{backup_unit}.timer"))
+        ));
+    } else {
+        s.line("# Daily logical backups of the databases (backup/backup.sh).");
+        for ext in ["service", "timer"] {
+            s.line(&format!(
+                "install -m 0644 backup/backup.{ext} {}",
+                sh_quote(&format!("/etc/systemd/system/{backup_unit}.{ext}"))
+            ));
+        }
+        s.line("systemctl daemon-reload");
+        s.line(&format!(
+            "systemctl enable --now {}",
+            sh_quote(&format!("{backup_unit}.timer"))
+        ));
+    }
     if tls.is_some_and(|t| t.source == TlsSource::Acme) {
         let unit = acme::unit_name(stack);
         s.line("");

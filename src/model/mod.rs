@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod acme;
 mod alerts;
+pub mod backup;
 pub mod cloud;
 mod confine;
 pub mod contracts;
@@ -56,6 +57,8 @@ pub struct Stack {
     /// Named volumes, sorted by name.
     pub volumes: Vec<Volume>,
     pub logging: Logging,
+    /// Scheduled logical backups.
+    pub backups: crate::spec::Backups,
     /// Where the spec's `host` section is, for problems found while rendering.
     pub host_origin: Option<crate::error::Origin>,
     /// Where each published host port was written: `(service, port)` → position.
@@ -259,6 +262,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         secrets,
         volumes,
         logging: spec.logging.clone(),
+        backups: spec.backups,
         host_origin: None,
         port_origins: BTreeMap::new(),
         origins: BTreeMap::new(),

@@ -6,6 +6,7 @@
 //! changes the output.
 
 mod app;
+mod backup;
 mod edge;
 mod kind;
 mod monitoring;
@@ -17,6 +18,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use app::{AppHealth, HealthTool};
+pub use backup::Backups;
 pub use edge::{Edge, RateLimit, Route, Tls, TlsSource};
 pub use kind::{ExporterFor, Kind};
 
@@ -61,6 +63,9 @@ pub struct Spec {
     /// Container log rotation, applied to every container.
     #[serde(default)]
     pub logging: Logging,
+    /// Scheduled logical backups of the databases (on by default).
+    #[serde(default)]
+    pub backups: Backups,
     /// The public entry (nginx) in front of the apps' `routes`. Omit for no proxy.
     #[serde(default)]
     pub edge: Option<Edge>,

@@ -23,6 +23,21 @@ struct View<'a> {
     metadata_guard: bool,
     unit: &'static str,
     rule: &'static str,
+    /// Scheduled backups: whether, what, where.
+    backup: bool,
+    dumps: Vec<DumpView>,
+    backup_dir: String,
+    backup_unit: String,
+    stack_dir: String,
+    retention: u32,
+    hour: String,
+}
+
+#[derive(Serialize)]
+struct DumpView {
+    service: String,
+    file: String,
+    command: String,
 }
 
 #[derive(Serialize)]
@@ -111,6 +126,14 @@ pub fn render(
                 .map(|m| (m.endpoint_var.clone(), s.name.clone()))
         })
         .collect();
+    let dumps: Vec<DumpView> = crate::model::backup::dumps(stack)
+        .into_iter()
+        .map(|d| DumpView {
+            service: d.service,
+            file: d.file,
+            command: d.command,
+        })
+        .collect();
     let view = View {
         project: &stack.project,
         services: stack
@@ -153,6 +176,13 @@ pub fn render(
         log_max_size: stack.logging.max_size.docker(),
         log_max_files: stack.logging.max_files.to_string(),
         exceptions: lint_exceptions(stack),
+        backup: !dumps.is_empty(),
+        dumps,
+        backup_dir: crate::model::backup::dir(stack),
+        backup_unit: crate::model::backup::unit_name(stack),
+        stack_dir: crate::model::deploy::stack_dir(stack),
+        retention: stack.backups.retention_days,
+        hour: format!("{:02}", stack.backups.hour),
         metadata_guard: stack.host.mode == crate::spec::HostMode::New,
         unit: crate::model::deploy::METADATA_GUARD_UNIT,
         rule: crate::model::deploy::METADATA_GUARD_RULE,

@@ -83,6 +83,9 @@ impl Target {
     }
 }
 
+/// Generated files that only the repository's checks read, never deployed.
+const REPOSITORY_ONLY: &[&str] = &[".compose-lint.yml"];
+
 /// Cloud Assistant refuses a command over its size limit: fail before rendering a
 /// template that could not be deployed, and say what to do instead.
 fn check_command_size(stack: &Stack, embedded: &[(String, String)]) -> Result<(), Error> {
@@ -133,7 +136,12 @@ pub fn render_all(
     let mut earlier: Vec<(String, String)> = Vec::new();
     for target in Target::ALL {
         if target.provisions_host() && earlier.is_empty() {
-            earlier = files.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
+            // What the host needs: the linter's config stays in the repository.
+            earlier = files
+                .iter()
+                .filter(|(p, _)| !REPOSITORY_ONLY.contains(&p.as_str()))
+                .map(|(p, t)| (p.clone(), t.clone()))
+                .collect();
             check_command_size(stack, &earlier)?;
         }
         // The overview lists every artifact before it, the cloud ones included.
