@@ -148,3 +148,87 @@ fn guard_a_plain_pg_dump_does_not_restore_with_pg_restore() {
     assert!(ok, "{out}");
     assert!(out.contains("PG restore failed"), "{out}");
 }
+
+#[test]
+fn every_backup_script_passes_shellcheck_and_its_units_verify() {
+    let Some(shellcheck) = tool_on_path("shellcheck") else {
+        return;
+    };
+    let Some(analyze) = tool_on_path("systemd-analyze") else {
+        return;
+    };
+    let mut checked = 0;
+    for dir in support::golden_env_dirs() {
+        let script = dir.join("backup/backup.sh");
+        if !script.is_file() {
+            continue;
+        }
+        let out = Command::new(&shellcheck)
+            .args(["-s", "bash"])
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        for ext in ["service", "timer"] {
+            std::fs::copy(
+                dir.join(format!("backup/backup.{ext}")),
+                tmp.path().join(format!("futurestack-x-backup.{ext}")),
+            )
+            .unwrap();
+        }
+        let timer = std::fs::read_to_string(tmp.path().join("futurestack-x-backup.timer")).unwrap();
+        let fixed = timer
+            .lines()
+            .map(|l| {
+                if l.starts_with("Unit=") {
+                    "Unit=futurestack-x-backup.service"
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(tmp.path().join("futurestack-x-backup.timer"), fixed).unwrap();
+        let out = Command::new(&analyze)
+            .args(["verify", "--man=no"])
+            .arg(tmp.path().join("futurestack-x-backup.timer"))
+            .arg(tmp.path().join("futurestack-x-backup.service"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "{checked}");
+    // Guard: an hour that does not exist fails verification.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = repo().join("golden/prod/backup");
+    std::fs::copy(
+        dir.join("backup.service"),
+        tmp.path().join("futurestack-x-backup.service"),
+    )
+    .unwrap();
+    let timer = std::fs::read_to_string(dir.join("backup.timer"))
+        .unwrap()
+        .replace("02:00:00", "25:00:00");
+    std::fs::write(tmp.path().join("futurestack-x-backup.timer"), timer).unwrap();
+    let out = Command::new(&analyze)
+        .args(["verify", "--man=no"])
+        .arg(tmp.path().join("futurestack-x-backup.timer"))
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() || !out.stderr.is_empty(),
+        "a bad calendar passed"
+    );
+}

@@ -216,8 +216,9 @@ fn installed_unit(dir: &Path) -> String {
         .find_map(|l| {
             let rest = l.strip_prefix("systemctl enable --now '")?;
             rest.strip_suffix(".timer'")
+                .filter(|u| u.ends_with("-acme"))
         })
-        .unwrap_or_else(|| panic!("{}: the deploy enables no timer", dir.display()))
+        .unwrap_or_else(|| panic!("{}: the deploy enables no ACME timer", dir.display()))
         .to_owned()
 }
 
