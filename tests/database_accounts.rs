@@ -114,3 +114,120 @@ fn guard_a_password_that_would_reach_sql_is_refused() {
     );
     assert!(out.contains("LOGIN 0 refused"), "{out}");
 }
+
+/// The MySQL job's script as the container runs it.
+fn mysql_job_script() -> String {
+    let compose = yaml(&repo().join("golden/prod/docker-compose.yml"));
+    let command = &compose["services"]["mysql-accounts"]["command"];
+    assert_eq!(command[0], "sh");
+    command[2].as_str().unwrap().replace("$$", "$")
+}
+
+/// Runs MariaDB (Debian has no MySQL 8 server; the statements are MySQL's
+/// and MariaDB's alike) with `root@'%'` as the MySQL image makes it, then the
+/// job once per entry of `runs`, and what the monitoring account can do.
+fn mysql_scenario(script: &str, runs: &[&str]) -> Option<(bool, String)> {
+    if !is_root() {
+        assert!(
+            !support::in_ci(),
+            "the accounts test needs root under CI=true"
+        );
+        eprintln!("SKIPPED: not root");
+        return None;
+    }
+    for tool in ["unshare", "mariadb", "mariadb-install-db"] {
+        tool_on_path(tool)?;
+    }
+    let mut body = String::new();
+    for (i, monitor) in runs.iter().enumerate() {
+        body.push_str(&format!(
+            "printf %s {m} > /run/secrets/mysql-monitor-password\n\
+             if sh -c \"$JOB\" 2>>\"$work/job.err\"; then echo \"RUN {i} ok\"; else echo \"RUN {i} failed\"; fi\n\
+             g=$(MYSQL_PWD={m} mariadb -u futurestack_monitor -h 127.0.0.1 --protocol=TCP -N -e 'SHOW GRANTS' 2>/dev/null | tr '\\n' ' ' || true)\n\
+             echo \"LOGIN {i} ${{g:-refused}}\"\n",
+            m = futurestack::shell::quote(monitor)
+        ));
+    }
+    let text = format!(
+        r#"set -eu
+ip link set lo up
+work=$(mktemp -d); chmod 755 "$work"
+echo '127.0.0.1 localhost mysql' > "$work/hosts"; mount --bind "$work/hosts" /etc/hosts
+mount -t tmpfs tmpfs /run; mkdir -p /run/secrets /run/mysqld; chown mysql /run/mysqld
+printf %s root-pw > /run/secrets/mysql-root-password
+mkdir "$work/db"; chown mysql "$work/db"
+mariadb-install-db --user=mysql --datadir="$work/db" --auth-root-authentication-method=normal >/dev/null 2>&1
+/usr/sbin/mariadbd --user=mysql --datadir="$work/db" --socket=/run/mysqld/mysqld.sock --bind-address=127.0.0.1 --port=3306 --skip-log-bin --skip-name-resolve >"$work/db.log" 2>&1 &
+for _ in $(seq 1 100); do mariadb -u root --socket=/run/mysqld/mysqld.sock -e 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
+# Only the accounts the MySQL image makes: root@localhost and root@'%' (no
+# anonymous users, no root@127.0.0.1 as mariadb-install-db adds).
+mariadb -u root --socket=/run/mysqld/mysqld.sock -e "DELETE FROM mysql.global_priv WHERE NOT (User = 'root' AND Host = 'localhost') AND User <> 'mariadb.sys'; FLUSH PRIVILEGES; CREATE USER 'root'@'%' IDENTIFIED BY 'root-pw'; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
+{body}
+sed 's/^/JOBERR /' "$work/job.err"
+mariadb -u root --socket=/run/mysqld/mysqld.sock -e 'shutdown' >/dev/null 2>&1 || true
+"#
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "-n", "bash", "-c", &text])
+        .env("JOB", script)
+        .output()
+        .unwrap();
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    ))
+}
+
+#[test]
+fn the_mysql_job_makes_a_monitoring_user_with_only_what_the_exporter_needs() {
+    let Some((ok, out)) = mysql_scenario(
+        &mysql_job_script(),
+        &["monitor-1", "monitor-1", "monitor-2"],
+    ) else {
+        return;
+    };
+    assert!(ok, "{out}");
+    for i in 0..3 {
+        let login = out
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("LOGIN {i} ")))
+            .unwrap_or_default();
+        assert!(out.contains(&format!("RUN {i} ok")), "{out}");
+        // PROCESS, REPLICATION CLIENT (MariaDB calls it BINLOG MONITOR), SELECT;
+        // nothing more, and at most 3 connections.
+        assert!(
+            login.contains("GRANT SELECT, PROCESS,")
+                && login.contains("ON *.* TO `futurestack_monitor`@`%`"),
+            "{i}: {login}"
+        );
+        assert!(login.contains("MAX_USER_CONNECTIONS 3"), "{i}: {login}");
+        for more in [
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+            "CREATE",
+            "DROP",
+            "SUPER",
+            "ALL PRIVILEGES",
+        ] {
+            assert!(!login.contains(more), "{i}: {more} in {login}");
+        }
+    }
+}
+
+#[test]
+fn guard_a_mysql_password_that_would_reach_sql_is_refused() {
+    let Some((ok, out)) = mysql_scenario(&mysql_job_script(), &["x'; DROP USER 'root'@'%'; --"])
+    else {
+        return;
+    };
+    assert!(ok, "{out}");
+    assert!(out.contains("RUN 0 failed"), "{out}");
+    assert!(
+        out.contains(
+            "JOBERR futurestack: secret mysql-monitor-password must be letters, digits, _ and -"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("LOGIN 0 refused"), "{out}");
+}

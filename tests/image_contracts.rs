@@ -140,6 +140,21 @@ fn mysql_exporter_login(name: &str, exporter: &J, compose: &J) -> Vec<String> {
     let address = after("--mysqld.address=").unwrap_or_default();
     let host = address.split(':').next().unwrap_or_default();
     let mysql = &support::compose_service(compose, host).unwrap_or(&J::Null)["environment"];
+    // The monitoring account: made by the accounts job from the same secret.
+    if user == "futurestack_monitor" {
+        let job = strings(&compose["services"][format!("{host}-accounts")]["command"])
+            .join(" ")
+            .replace("$$", "$");
+        let made = job.contains(&format!("m=$(cat {file})"))
+            && job.contains("CREATE USER IF NOT EXISTS 'futurestack_monitor'");
+        return if made {
+            Vec::new()
+        } else {
+            vec![format!(
+                "{name}: logs in as `futurestack_monitor`, which no accounts job makes with `{file}`"
+            )]
+        };
+    }
     let (want_user, want_file) = match mysql["MYSQL_USER"].as_str() {
         Some(u) if user != "root" => (u, mysql["MYSQL_PASSWORD_FILE"].as_str()),
         _ => ("root", mysql["MYSQL_ROOT_PASSWORD_FILE"].as_str()),
@@ -655,4 +670,17 @@ fn every_generated_service_keeps_its_row_of_the_contract_table() {
             "{expected}: {found:#?}"
         );
     }
+}
+
+#[test]
+fn guard_a_monitoring_login_no_job_makes_is_reported() {
+    let Some(mut compose) = resolved(&support::repo().join("golden/prod")) else {
+        return;
+    };
+    let exporter = compose["services"]["mysql-exporter"].clone();
+    assert!(mysql_exporter_login("mysql-exporter", &exporter, &compose).is_empty());
+    compose["services"]["mysql-accounts"]["command"] = serde_json::json!(["sh", "-c", "true"]);
+    let found = mysql_exporter_login("mysql-exporter", &exporter, &compose);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("which no accounts job makes"), "{found:?}");
 }

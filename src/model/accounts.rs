@@ -1,7 +1,9 @@
 //! Least-privilege database accounts: with a `monitor_password` secret on a
-//! PostgreSQL service, its exporter logs in as `futurestack_monitor`, a role
-//! with only `pg_monitor` (what postgres_exporter's README asks for on
-//! PostgreSQL 10 and later), instead of the app's superuser account.
+//! PostgreSQL or MySQL service, its exporter logs in as `futurestack_monitor`
+//! instead of the app's or root's account: on PostgreSQL a role with only
+//! `pg_monitor` (postgres_exporter's README, PostgreSQL 10 and later), on MySQL
+//! a user with `PROCESS, REPLICATION CLIENT, SELECT` and three connections
+//! (mysqld_exporter's README).
 //!
 //! A one-off job (`<db>-accounts`, the database's own image, so `psql` is
 //! there) creates or updates the role at every deploy, after the database is
@@ -53,17 +55,46 @@ pub fn postgres_script(target: &Service, admin_secret: &str, monitor_secret: &st
     )
 }
 
+/// The MySQL job's script: checks the password, then creates or updates the
+/// user over TCP as root (the image creates `root@'%'`, MYSQL_ROOT_HOST's
+/// default), the root password in `MYSQL_PWD`.
+pub fn mysql_script(target: &Service, root_secret: &str, monitor_secret: &str) -> String {
+    let host = &target.address;
+    let port = target.main_port().map(|p| p.container).unwrap_or(3306);
+    let account = format!("'{MONITOR_USER}'@'%'");
+    format!(
+        "set -eu; \
+         m=$(cat {monitor}); \
+         case \"$m\" in ''|*[!A-Za-z0-9_-]*) echo \"futurestack: secret {monitor_name} must be letters, digits, _ and -\" >&2; exit 1;; esac; \
+         MYSQL_PWD=$(cat {root}); export MYSQL_PWD; \
+         mysql --user=root --host={host} --port={port} --protocol=TCP \
+         -e \"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY '$m' WITH MAX_USER_CONNECTIONS 3; \
+         ALTER USER {account} IDENTIFIED BY '$m' WITH MAX_USER_CONNECTIONS 3; \
+         GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO {account};\"",
+        monitor = kinds::secret_path(monitor_secret),
+        monitor_name = monitor_secret,
+        root = kinds::secret_path(root_secret),
+    )
+}
+
 /// The job for `target`, when it has a monitoring secret.
 pub fn job(
     target: &Service,
     networks: Vec<String>,
     make: impl Fn(&str, Kind, Vec<String>) -> Service,
 ) -> Option<Service> {
-    if target.kind != Kind::Postgres {
-        return None;
-    }
     let monitor = target.secret_roles.get(MONITOR_ROLE)?;
-    let admin = target.secret_roles.get("password")?;
+    let (admin, script) = match target.kind {
+        Kind::Postgres => {
+            let admin = target.secret_roles.get("password")?;
+            (admin, postgres_script(target, admin, monitor))
+        }
+        Kind::Mysql => {
+            let admin = target.secret_roles.get("root_password")?;
+            (admin, mysql_script(target, admin, monitor))
+        }
+        _ => return None,
+    };
     let mut job = make(&job_name(&target.name), Kind::DatabaseAccounts, networks);
     job.image = target.image.clone();
     job.description = Some(format!(
@@ -71,11 +102,7 @@ pub fn job(
         target.name
     ));
     // The image's entrypoint runs any command that is not its server as given.
-    job.command = Some(vec![
-        "sh".into(),
-        "-c".into(),
-        postgres_script(target, admin, monitor),
-    ]);
+    job.command = Some(vec!["sh".into(), "-c".into(), script]);
     job.restart = Restart::No;
     let mut secrets = vec![admin.clone(), monitor.clone()];
     secrets.sort();

@@ -175,7 +175,7 @@ pub fn contract(kind: Kind) -> ImageContract {
             User::Image("root, as the database image starts a command that is not its server"),
             None,
             Some(&["sh"]),
-            "the database's own image (docker-library/postgres `docker-entrypoint.sh` execs any command that is not `postgres` as given), for psql",
+            "the database's own image, for its client: docker-library/postgres and docker-library/mysql `docker-entrypoint.sh` exec any command that is not their server as given",
         ),
         Kind::DingtalkConfig => row(
             SHARED,

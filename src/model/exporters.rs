@@ -90,3 +90,37 @@ pub(super) fn configure_exporter(exporter: &mut Service, which: ExporterFor, tar
         }
     }
 }
+
+/// Points `exporter` at the database's monitoring account (made by the
+/// accounts job), with that account's secret only.
+pub(super) fn use_monitor_account(
+    exporter: &mut Service,
+    which: ExporterFor,
+    target: &Service,
+    monitor: &str,
+) {
+    let file = kinds::secret_path(monitor);
+    exporter.secrets = vec![monitor.to_owned()];
+    match which {
+        ExporterFor::Postgres => {
+            exporter.env.insert(
+                "DATA_SOURCE_USER".into(),
+                super::accounts::MONITOR_USER.into(),
+            );
+            exporter.env.insert("DATA_SOURCE_PASS_FILE".into(), file);
+        }
+        ExporterFor::Mysql => {
+            let host = &target.address;
+            let port = target.main_port().map(|p| p.container).unwrap_or(3306);
+            exporter.entrypoint = Some(vec![
+                "/bin/sh".to_owned(),
+                "-c".to_owned(),
+                format!(
+                    "MYSQLD_EXPORTER_PASSWORD=\"$(cat {file})\" exec /bin/mysqld_exporter --mysqld.address={host}:{port} --mysqld.username={}",
+                    super::accounts::MONITOR_USER
+                ),
+            ]);
+        }
+        _ => {}
+    }
+}

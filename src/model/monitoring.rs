@@ -103,7 +103,8 @@ pub fn added_names(spec: &Spec) -> Vec<String> {
         spec.services
             .iter()
             .filter(|(_, s)| {
-                s.kind == Kind::Postgres && s.secrets.contains_key(super::accounts::MONITOR_ROLE)
+                matches!(s.kind, Kind::Postgres | Kind::Mysql)
+                    && s.secrets.contains_key(super::accounts::MONITOR_ROLE)
             })
             .map(|(name, _)| super::accounts::job_name(name)),
     );
@@ -309,14 +310,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                 {
                     // Its own least-privilege account, made by the job first.
                     let monitor = svc.secret_roles[super::accounts::MONITOR_ROLE].clone();
-                    exporter.env.insert(
-                        "DATA_SOURCE_USER".into(),
-                        super::accounts::MONITOR_USER.into(),
-                    );
-                    exporter
-                        .env
-                        .insert("DATA_SOURCE_PASS_FILE".into(), kinds::secret_path(&monitor));
-                    exporter.secrets = vec![monitor];
+                    super::exporters::use_monitor_account(&mut exporter, which, svc, &monitor);
                     exporter.depends_on.push(Dependency {
                         service: job.name.clone(),
                         healthy: false,

@@ -66,6 +66,12 @@ resource "alicloud_oos_secret_parameter" "future_jwt_signing_key" {
   value                 = var.future_jwt_signing_key
 }
 
+resource "alicloud_oos_secret_parameter" "future_mysql_monitor_password" {
+  secret_parameter_name = "futurestack-future-prod-FUTURE_MYSQL_MONITOR_PASSWORD"
+  description           = "Password of `futurestack_monitor`, the MySQL exporter's account (PROCESS, REPLICATION CLIENT, SELECT)."
+  value                 = var.future_mysql_monitor_password
+}
+
 resource "alicloud_oos_secret_parameter" "future_mysql_password" {
   secret_parameter_name = "futurestack-future-prod-FUTURE_MYSQL_PASSWORD"
   description           = "Password of the MySQL user `future_user`."
@@ -114,7 +120,7 @@ resource "alicloud_ecs_command" "deploy" {
 resource "alicloud_ecs_invocation" "deploy" {
   command_id  = alicloud_ecs_command.deploy.id
   instance_id = [var.instance_id]
-  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_dingtalk_robot_sign, alicloud_oos_secret_parameter.future_dingtalk_robot_token, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_postgres_monitor_password, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_oos_secret_parameter.future_smtp_password]
+  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_dingtalk_robot_sign, alicloud_oos_secret_parameter.future_dingtalk_robot_token, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_monitor_password, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_postgres_monitor_password, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_oos_secret_parameter.future_smtp_password]
 
   timeouts {
     create = "65m"

@@ -71,6 +71,16 @@ variable "future_jwt_signing_key" {
   }
 }
 
+variable "future_mysql_monitor_password" {
+  description = "Password of `futurestack_monitor`, the MySQL exporter's account (PROCESS, REPLICATION CLIENT, SELECT)."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_mysql_monitor_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
+  }
+}
+
 variable "future_mysql_password" {
   description = "Password of the MySQL user `future_user`."
   type        = string
