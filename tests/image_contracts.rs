@@ -682,5 +682,8 @@ fn guard_a_monitoring_login_no_job_makes_is_reported() {
     compose["services"]["mysql-accounts"]["command"] = serde_json::json!(["sh", "-c", "true"]);
     let found = mysql_exporter_login("mysql-exporter", &exporter, &compose);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("which no accounts job makes"), "{found:?}");
+    assert!(
+        found[0].contains("which no accounts job makes"),
+        "{found:?}"
+    );
 }
