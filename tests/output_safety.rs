@@ -186,3 +186,39 @@ fn stale_owned_files_in_real_folders_are_still_removed() {
         "owned orphan and its empty folder are removed"
     );
 }
+
+#[test]
+fn a_trailing_slash_or_a_linked_parent_does_not_get_past_the_check() {
+    let project = shipped_copy();
+    let (elsewhere, before) = outside();
+    symlink(elsewhere.path(), project.path().join("linked-out")).unwrap();
+    for out in ["linked-out/", "linked-out/.", "./linked-out"] {
+        assert_refused(project.path(), &["generate", "--out", out], "linked-out");
+    }
+    // A link on the way to the output folder.
+    assert_refused(
+        project.path(),
+        &["generate", "--out", "linked-out/golden"],
+        "linked-out",
+    );
+    assert_eq!(snapshot(elsewhere.path()), before);
+}
+
+#[test]
+fn generated_files_are_readable_by_the_containers_users() {
+    use std::os::unix::fs::PermissionsExt;
+    // The usual umask, whatever the test runner's is.
+    // SAFETY: umask only changes the process's file creation mask.
+    unsafe { libc::umask(0o022) };
+    let project = shipped_copy();
+    let out = run_in(project.path(), &["generate", "--out", "fresh"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for file in ["prod/prometheus/prometheus.yml", "prod/docker-compose.yml"] {
+        let mode = fs::metadata(project.path().join("fresh").join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        // Others may read (umask 022 in the test run); never only the owner.
+        assert_ne!(mode & 0o004, 0, "{file}: mode {mode:o}");
+    }
+}

@@ -143,9 +143,12 @@ pub fn write_below(base: &Path, rel: &Path, contents: &str) -> Result<(), Error>
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let result = (|| {
+        // 0666 less the umask, as `File::create` gives: containers read the
+        // configs bind-mounted from here as their own users.
         let mut tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".futurestack-tmp")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .tempfile_in(&parent)?;
         tmp.write_all(contents.as_bytes())?;
         tmp.as_file().sync_all()?;

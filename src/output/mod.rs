@@ -111,10 +111,30 @@ fn orphans(
     Ok(())
 }
 
+/// The output folder, with `.` and trailing slashes dropped (through which even
+/// `lstat` follows a link), refused when it or, for a folder below the
+/// project root, any folder on the way to it is a link.
+fn checked_out_dir(plan: &Plan) -> Result<PathBuf, Error> {
+    let out: PathBuf = plan
+        .out
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    let below_root = out.is_relative()
+        && !out
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir));
+    if below_root {
+        fs::refuse_links_below(&plan.root, &out)?;
+    }
+    let out_dir = plan.root.join(&out);
+    fs::refuse_link(&out_dir)?;
+    Ok(out_dir)
+}
+
 /// Compares the plan with the disk.
 pub fn compare(plan: &Plan) -> Result<Vec<Change>, Error> {
-    let out_dir = plan.root.join(&plan.out);
-    fs::refuse_link(&out_dir)?;
+    let out_dir = checked_out_dir(plan)?;
     let mut changes = Vec::new();
     for (env, files) in &plan.envs {
         for (rel, new) in files {
@@ -162,8 +182,7 @@ pub fn compare(plan: &Plan) -> Result<Vec<Change>, Error> {
 /// removes owned orphans (and folders that became empty). Returns the orphans it
 /// left alone because futurestack does not own them.
 pub fn apply(plan: &Plan, changes: &[Change]) -> Result<Vec<String>, Error> {
-    let out_dir = plan.root.join(&plan.out);
-    fs::refuse_link(&out_dir)?;
+    let out_dir = checked_out_dir(plan)?;
     let mut left_alone = Vec::new();
     let mut emptied: BTreeSet<PathBuf> = BTreeSet::new();
     for change in changes {

@@ -41,6 +41,8 @@ struct AcmeView {
     unit: String,
     /// Absolute path of `renew.sh` on the host.
     script: String,
+    /// nginx's compose service (`<project>-nginx` on an external network).
+    nginx: String,
 }
 
 #[derive(Serialize)]
@@ -96,6 +98,11 @@ pub fn render(
                 certificate: t.certificate.clone(),
                 unit: acme::unit_name(stack),
                 script: acme::renew_script(stack),
+                nginx: stack
+                    .services
+                    .iter()
+                    .find(|s| s.kind == crate::spec::Kind::Nginx)
+                    .map_or_else(|| "nginx".to_owned(), |s| s.compose_name.clone()),
             })
         }),
         project: &stack.project,

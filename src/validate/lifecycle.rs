@@ -64,6 +64,13 @@ pub fn family_and_version(image: &str) -> Option<(&str, Vec<u64>)> {
     (!numbers.is_empty()).then_some((repo, numbers))
 }
 
+/// Whether `version` is older than `min`. A floating tag (`redis:7.4`) pulls
+/// the newest patch, so only a version as precise as `min` can be older.
+fn below_minimum(version: &[u64], min: &str) -> bool {
+    let min = numbers(min);
+    version.len() >= min.len() && version < min.as_slice()
+}
+
 fn numbers(text: &str) -> Vec<u64> {
     text.split('.').filter_map(|p| p.parse().ok()).collect()
 }
@@ -106,7 +113,7 @@ pub fn check(stacks: &[Stack], today: &str) -> Vec<Diagnostic> {
                         .with_help(format!("move to a maintained release line ({}), or say why in `accept_image_risk`", row.source)),
                 );
             }
-            if let Some(min) = row.min_patch.filter(|min| version < numbers(min)) {
+            if let Some(min) = row.min_patch.filter(|min| below_minimum(&version, min)) {
                 diags.push(
                     severity("FS176", format!("image `{image}` of `{}` in `{}` is older than {family} {min}, the first {} release without a known critical vulnerability", service.name, stack.env, row.line))
                         .at_opt(at)
@@ -165,6 +172,17 @@ mod tests {
         );
         assert_eq!(family_and_version("redis@sha256:abc"), None);
         assert_eq!(family_and_version("postgres:latest"), None);
+    }
+
+    #[test]
+    fn only_a_full_version_is_below_the_minimum() {
+        assert!(below_minimum(&[7, 4, 2], "7.4.6"));
+        assert!(
+            !below_minimum(&[7, 4], "7.4.6"),
+            "a floating 7.4 pulls the newest patch"
+        );
+        assert!(!below_minimum(&[7, 4, 6], "7.4.6"));
+        assert!(!below_minimum(&[7, 4, 10], "7.4.6"));
     }
 
     #[test]

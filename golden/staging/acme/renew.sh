@@ -21,6 +21,6 @@ docker run --rm --cap-drop ALL --security-opt no-new-privileges \
   '--http.webroot=/acme/webroot'
 after=$(sha256sum 'acme/certificates/futurestack.crt')
 if [ "$before" != "$after" ]; then
-  docker compose exec -T nginx nginx -s reload
+  docker compose exec -T 'nginx' nginx -s reload
   echo 'futurestack: nginx serves the new certificate'
 fi
