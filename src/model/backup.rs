@@ -8,8 +8,10 @@
 //!   restored with `pg_restore`.
 //! - MySQL: `mysqldump --single-transaction --all-databases` as root, the
 //!   password from the secret file in `MYSQL_PWD` (never on a command line).
-//! - Redis: `redis-cli --rdb` (Redis 7) into the container's /tmp tmpfs, then
-//!   out on stdout; restored by putting the file back as `/data/dump.rdb`.
+//! - Redis: `redis-cli --rdb -` streams the RDB file on stdout (Redis 7.0;
+//!   checked with Debian's redis-tools 7.0.15 in `tests/backup_restore.rs`),
+//!   so nothing is buffered in the container's memory-backed /tmp; restored by
+//!   putting the file back as `/data/dump.rdb`.
 //! Elasticsearch needs a snapshot repository (`path.repo`), which is not set up.
 
 use super::{Service, Stack, kinds};
@@ -82,9 +84,7 @@ pub fn dumps(stack: &Stack) -> Vec<Dump> {
                 (
                     "redis",
                     "rdb",
-                    format!(
-                        "{auth}redis-cli --rdb /tmp/futurestack-backup.rdb >/dev/null && cat /tmp/futurestack-backup.rdb && rm -f /tmp/futurestack-backup.rdb"
-                    ),
+                    format!("{auth}exec redis-cli --rdb -"),
                 )
             }
             _ => continue,

@@ -267,6 +267,7 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
             sh_quote(&format!("/etc/systemd/system/{backup_unit}.service")),
             sh_quote(&format!("/etc/systemd/system/{backup_unit}.timer"))
         ));
+        s.line("systemctl daemon-reload");
     } else {
         s.line("# Daily logical backups of the databases (backup/backup.sh).");
         for ext in ["service", "timer"] {

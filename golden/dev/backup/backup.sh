@@ -8,11 +8,16 @@ set -euo pipefail
 umask 077
 cd '/opt/futurestack/future-dev'
 root='/var/backups/futurestack/future-dev'
-out="$root/$(date -u +%Y%m%dT%H%M%SZ)"
+done="$root/$(date -u +%Y%m%dT%H%M%SZ)"
+# Written aside and renamed when complete: a failed run leaves no folder that
+# looks like a backup.
+out="$done.partial"
 mkdir -p "$out"
 docker compose exec -T 'mysql' sh -c 'MYSQL_PWD="$(cat /run/secrets/mysql-root-password)" exec mysqldump --user=root --single-transaction --routines --events --triggers --all-databases' > "$out/"'mysql.sql'
 docker compose exec -T 'postgres' sh -c 'exec pg_dump --username='\''future_user'\'' --dbname='\''future_analytics'\'' --format=custom' > "$out/"'postgres.dump'
-docker compose exec -T 'redis' sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis-password)" redis-cli --rdb /tmp/futurestack-backup.rdb >/dev/null && cat /tmp/futurestack-backup.rdb && rm -f /tmp/futurestack-backup.rdb' > "$out/"'redis.rdb'
+docker compose exec -T 'redis' sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis-password)" exec redis-cli --rdb -' > "$out/"'redis.rdb'
 (cd "$out" && sha256sum -- * > SHA256SUMS)
+mv "$out" "$done"
+out=$done
 find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +'7' -exec rm -rf -- {} +
 echo "futurestack: backup in $out"

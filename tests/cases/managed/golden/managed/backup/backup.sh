@@ -8,9 +8,14 @@ set -euo pipefail
 umask 077
 cd '/opt/futurestack/future-managed'
 root='/var/backups/futurestack/future-managed'
-out="$root/$(date -u +%Y%m%dT%H%M%SZ)"
+done="$root/$(date -u +%Y%m%dT%H%M%SZ)"
+# Written aside and renamed when complete: a failed run leaves no folder that
+# looks like a backup.
+out="$done.partial"
 mkdir -p "$out"
 docker compose exec -T 'postgres' sh -c 'exec pg_dump --username='\''future_user'\'' --dbname='\''future_analytics'\'' --format=custom' > "$out/"'postgres.dump'
 (cd "$out" && sha256sum -- * > SHA256SUMS)
+mv "$out" "$done"
+out=$done
 find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +'7' -exec rm -rf -- {} +
 echo "futurestack: backup in $out"
