@@ -354,6 +354,12 @@ fn snippet_window(
         .get(line + 1)
         .map_or(text.len(), |next| next - 1)
         .max(start);
+    // A CRLF file: the `\r` is not part of the line shown.
+    let line_end = if line_end > start && text.as_bytes().get(line_end - 1) == Some(&b'\r') {
+        line_end - 1
+    } else {
+        line_end
+    };
     let caret_end = ceil_char_boundary(
         text,
         (start + len.max(1))

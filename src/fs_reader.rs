@@ -74,7 +74,19 @@ pub fn read_bounded(
             ));
         }
     }
-    let meta = std::fs::metadata(&real)?;
+    if !std::fs::metadata(&real)?.is_file() {
+        return Err(refused(
+            "it is not a regular file (a folder, device, FIFO or socket)".to_owned(),
+        ));
+    }
+    // The resolved path is opened without following a link (O_NOFOLLOW) and
+    // without waiting for a writer (O_NONBLOCK), and judged again by what was
+    // opened: a file swapped after the checks above is refused, not read.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(&real)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(refused(
             "it is not a regular file (a folder, device, FIFO or socket)".to_owned(),
@@ -84,12 +96,6 @@ pub fn read_bounded(
     if meta.len() > limit {
         return Err(too_big());
     }
-    // O_NONBLOCK: should the file be swapped for a FIFO after the check, the
-    // open does not wait for a writer.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(&real)?;
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {

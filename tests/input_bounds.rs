@@ -370,3 +370,20 @@ fn a_named_file_that_is_not_a_spec_is_not_read() {
         "error: `secrets.env` is not a spec file: spec files end in `.yaml` or `.yml`\n"
     );
 }
+
+#[test]
+fn a_crlf_spec_shows_clean_snippets() {
+    let dir = project_with("stack: Bad_Name\r\nhost: {}\r\n");
+    let out = run_in(dir.path(), &["validate"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        !out.stderr.contains('\r') && !out.stderr.contains('␍'),
+        "{:?}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("1 | stack: Bad_Name\n"),
+        "{}",
+        out.stderr
+    );
+}

@@ -256,6 +256,11 @@ fn failures_answer_so_alertmanager_retries_and_never_log_the_key() {
     // Not JSON.
     let (status, _) = request(bridge.port, "POST", "/alert/team", "{not json").unwrap();
     assert_eq!(status, 400);
+    // JSON, but no webhook: refused at once (a 502 would be retried forever).
+    for body in ["[1, 2]", r#"{"alerts": 5}"#, r#"{"alerts": [7]}"#] {
+        let (status, _) = request(bridge.port, "POST", "/alert/team", body).unwrap();
+        assert_eq!(status, 400, "{body}");
+    }
     let log = bridge.log();
     assert!(log.contains("WeCom refused: 93000"), "{log}");
     assert!(!log.contains(KEY), "the key reached the log: {log}");

@@ -81,11 +81,7 @@ pub fn dumps(stack: &Stack) -> Vec<Dump> {
                 let auth = secret_file(s, "password")
                     .map(|f| format!("REDISCLI_AUTH=\"$(cat {f})\" "))
                     .unwrap_or_default();
-                (
-                    "redis",
-                    "rdb",
-                    format!("{auth}exec redis-cli --rdb -"),
-                )
+                ("redis", "rdb", format!("{auth}exec redis-cli --rdb -"))
             }
             _ => continue,
         };

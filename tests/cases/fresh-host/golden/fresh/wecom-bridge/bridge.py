@@ -86,6 +86,8 @@ def send(key, body):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "futurestack-wecom-bridge"
+    # A client that stalls is dropped instead of holding a thread forever.
+    timeout = 15
 
     def reply(self, code, text):
         data = (text + "\n").encode("utf-8")
@@ -116,8 +118,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         try:
             payload = json.loads(self.rfile.read(length))
-        except ValueError:
-            self.reply(400, "not JSON")
+            if not isinstance(payload, dict) or not isinstance(payload.get("alerts", []), list):
+                raise ValueError("not an Alertmanager webhook")
+            body = message(payload)
+        except (ValueError, AttributeError, TypeError):
+            self.reply(400, "not an Alertmanager webhook")
             return
         try:
             key = read_key(ROUTES[receiver])
@@ -126,7 +131,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(500, "robot key unavailable")
             return
         try:
-            code, why = send(key, message(payload))
+            code, why = send(key, body)
         except Exception as err:  # network, TLS, HTTP status, bad answer
             self.log_message("receiver %s: WeCom unreachable: %s", receiver, type(err).__name__)
             self.reply(502, "WeCom unreachable")
