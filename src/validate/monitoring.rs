@@ -50,6 +50,30 @@ fn check_monitoring_network(ctx: &mut Ctx) {
         .filter(|s| s.generated && s.kind.is_monitoring() && s.networks.is_empty())
         .map(|s| s.name.as_str())
         .collect();
+    // Listed networks that are all external: the monitoring containers would
+    // share only the host's network, where they answer to `<project>-<name>`
+    // alone, while they reach each other by their bare names.
+    let listed = ctx
+        .spec
+        .monitoring
+        .as_ref()
+        .and_then(|m| m.networks.as_ref());
+    if let Some(listed) = listed.filter(|l| !l.is_empty()) {
+        let all_external = listed.iter().all(|n| {
+            ctx.spec
+                .networks
+                .get(n)
+                .is_some_and(|net| net.external.is_some())
+        });
+        if all_external {
+            let at = ctx.at(&["monitoring", "networks"]);
+            ctx.push(
+                Diagnostic::error("FS145", "`monitoring.networks` lists only external networks")
+                    .at_opt(at)
+                    .with_help("add one of the stack's own networks: Prometheus, Alertmanager and Grafana reach each other there by name (futurestack joins external networks itself where a target needs it)"),
+            );
+        }
+    }
     if lonely.is_empty() {
         return;
     }

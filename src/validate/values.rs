@@ -147,10 +147,61 @@ pub fn is_smarthost(value: &str) -> bool {
     is_host_name(host) && port.parse::<u16>().is_ok_and(|p| p > 0)
 }
 
-/// Template actions an alert's text may use: the label and value references
-/// Prometheus documents for alerting rules (configuration/template_examples),
-/// optionally through `humanize*`. Anything else could fail Prometheus's rule
-/// loading, which would then stop with every rule unloaded.
+/// A label or value reference of an alerting rule's template
+/// (`$value`, `$labels.NAME`, `$externalLabels.NAME`, `.Value`, `.Labels.NAME`,
+/// or the whole `$labels` map).
+fn reference(w: &str) -> bool {
+    let name_ok = |name: &str| {
+        name.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    matches!(w, "$value" | ".Value" | "$labels" | ".Labels")
+        || ["$labels.", "$externalLabels.", ".Labels."]
+            .iter()
+            .any(|p| w.strip_prefix(p).is_some_and(name_ok))
+}
+
+/// Functions of Prometheus's alert templates taking one value
+/// (docs: configuration/template_reference).
+const FUNCTIONS: &[&str] = &[
+    "humanize",
+    "humanize1024",
+    "humanizePercentage",
+    "humanizeDuration",
+    "humanizeTimestamp",
+    "toUpper",
+    "toLower",
+    "title",
+];
+
+/// `REF`, `FUNC REF`, `printf "FORMAT" REF`, each optionally piped through
+/// `| FUNC`.
+fn action_ok(action: &str) -> bool {
+    let mut segments = action.split('|').map(str::trim);
+    let first = segments.next().unwrap_or("");
+    let head_ok = if let Some(rest) = first.strip_prefix("printf ") {
+        let rest = rest.trim();
+        rest.strip_prefix('"')
+            .and_then(|r| r.split_once('"'))
+            .is_some_and(|(format, tail)| {
+                !format.contains(['\\', '{', '}']) && reference(tail.trim())
+            })
+    } else {
+        match first.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [w] => reference(w),
+            [f, w] => FUNCTIONS.contains(f) && reference(w),
+            _ => false,
+        }
+    };
+    head_ok && segments.all(|f| FUNCTIONS.contains(&f))
+}
+
+/// Template actions an alert's text may use: label and value references,
+/// through the value functions and `printf` (see [`action_ok`]). Anything else
+/// could fail Prometheus's rule loading, which would then stop with every rule
+/// unloaded.
 pub fn template_problem(text: &str) -> Option<String> {
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
@@ -163,28 +214,7 @@ pub fn template_problem(text: &str) -> Option<String> {
             .trim_start_matches('-')
             .trim_end_matches('-')
             .trim();
-        let words: Vec<&str> = action.split_whitespace().collect();
-        let reference = |w: &str| {
-            w == "$value"
-                || ["$labels.", "$externalLabels."].iter().any(|p| {
-                    w.strip_prefix(p).is_some_and(|name| {
-                        name.bytes()
-                            .next()
-                            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                    })
-                })
-        };
-        let ok = match words.as_slice() {
-            [w] => reference(w),
-            [f, w] => {
-                matches!(
-                    *f,
-                    "humanize" | "humanize1024" | "humanizePercentage" | "humanizeDuration"
-                ) && reference(w)
-            }
-            _ => false,
-        };
+        let ok = action_ok(action);
         if !ok {
             return Some(format!("uses the template action `{{{{ {action} }}}}`"));
         }
@@ -348,6 +378,22 @@ mod tests {
             None
         );
         assert!(template_problem("{{FSPWN}}").is_some());
+        for good in [
+            "{{ $value | humanize }}",
+            "{{ printf \"%.2f\" $value }}",
+            "{{ .Labels.instance }} at {{ .Value | humanizePercentage }}",
+            "{{ $labels }}",
+            "{{ humanizeDuration $value | toUpper }}",
+        ] {
+            assert_eq!(template_problem(good), None, "{good}");
+        }
+        for bad in [
+            "{{ $value | js }}",
+            "{{ printf \"%s\" (query \"up\") }}",
+            "{{ template \"x\" }}",
+        ] {
+            assert!(template_problem(bad).is_some(), "{bad}");
+        }
         assert!(template_problem("{{ $labels.x").is_some());
         assert!(template_problem("a }} b").is_some());
     }
