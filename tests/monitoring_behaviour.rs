@@ -323,7 +323,9 @@ grep -o 'does not advertise the STARTTLS extension' "$work/am-9093.log" | head -
         .lines()
         .filter_map(|l| l.strip_prefix("HOOK "))
         .filter_map(|l| serde_json::from_str::<J>(l).ok())
-        .find(|e| e["body"].as_str().is_some_and(|b| b.contains("ApiStopped")))
+        .find(|e| {
+            e["target"] == "/alerts" && e["body"].as_str().is_some_and(|b| b.contains("ApiStopped"))
+        })
         .unwrap_or_else(|| panic!("the webhook never got the alert:\n{out}"));
     assert_eq!(hook["target"], "/alerts", "{hook}");
     assert_eq!(hook["authorization"], "Bearer hook-secret-token", "{hook}");
