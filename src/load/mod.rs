@@ -17,6 +17,10 @@ use crate::error::{Diagnostic, Origin};
 pub use merge::merge;
 pub use yaml::{Key, Node, Value};
 
+/// Longest `extends` chain followed: each level is a recursion (and a file
+/// read), so a hostile chain of thousands of files must stop early.
+pub const MAX_EXTENDS_DEPTH: usize = 16;
+
 /// Reads spec files. Implemented by the file system in the CLI and by maps in tests.
 pub trait ReadSource {
     fn read(&self, path: &Path) -> io::Result<String>;
@@ -108,6 +112,16 @@ fn load_chain(
             )
             .at_opt(referenced_from)
             .with_help("remove `extends` from one of these files"),
+        ]);
+    }
+    if chain.len() >= MAX_EXTENDS_DEPTH {
+        return Err(vec![
+            Diagnostic::error(
+                "FS002",
+                format!("`extends` goes deeper than {MAX_EXTENDS_DEPTH} files"),
+            )
+            .at_opt(referenced_from)
+            .with_help("flatten the chain: a spec extends a base, which may extend a few more, not a long line of files"),
         ]);
     }
     chain.push(display.clone());
