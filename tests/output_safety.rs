@@ -222,3 +222,30 @@ fn generated_files_are_readable_by_the_containers_users() {
         assert_ne!(mode & 0o004, 0, "{file}: mode {mode:o}");
     }
 }
+
+#[test]
+fn a_huge_planted_file_is_not_read_into_memory() {
+    let project = shipped_copy();
+    let compose = project.path().join("golden/prod/docker-compose.yml");
+    // A sparse file of 1 TiB: reading it would never end.
+    fs::File::create(&compose)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+    let check = run_in(project.path(), &["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check
+            .stdout
+            .contains("changed: golden/prod/docker-compose.yml"),
+        "{}",
+        &check.stdout[..check.stdout.len().min(2000)]
+    );
+    assert!(
+        check
+            .stdout
+            .contains("(a file of 1099511627776 bytes, larger than futurestack writes; not read)")
+    );
+    assert_eq!(run_in(project.path(), &["generate"]).code, 0);
+    assert!(fs::metadata(&compose).unwrap().len() < 1 << 20);
+}

@@ -72,6 +72,14 @@ pub fn read_below(base: &Path, rel: &Path) -> Result<Option<String>, Error> {
                 path.display()
             )));
         }
+        // Larger than anything futurestack writes: not read into memory, and
+        // never equal to what would be generated.
+        Ok(meta) if meta.len() > crate::render::MAX_OUTPUT_BYTES as u64 => {
+            return Ok(Some(format!(
+                "(a file of {} bytes, larger than futurestack writes; not read)\n",
+                meta.len()
+            )));
+        }
         Ok(_) => {}
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(Error::io(&path, err)),
