@@ -206,7 +206,7 @@ pub enum Style {
 
 /// Renders an error for the terminal. The only function that formats errors.
 pub fn render_error(err: &Error, style: Style) -> String {
-    match err {
+    let text = match err {
         Error::Invalid {
             diagnostics,
             sources,
@@ -233,7 +233,27 @@ pub fn render_error(err: &Error, style: Style) -> String {
             };
             format!("error: template `{template}` failed to render: {message}\nhelp: {help}\n")
         }
+    };
+    match err {
+        // annotate-snippets makes the diagnostics printable itself.
+        Error::Invalid { .. } => text,
+        _ => printable(&text),
     }
+}
+
+/// `text` with every control character but newlines written as `\u{..}`: a
+/// name from the command line or a file name must not move the cursor or
+/// recolour the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Diagnostics shown in text, in file order; the count line still counts all,

@@ -436,3 +436,25 @@ fn a_long_extends_chain_ends_with_an_error_not_a_crash() {
     assert!(!out.stderr.contains("goes deeper"), "{}", out.stderr);
     assert!(out.stderr.contains("missing key `host`"), "{}", out.stderr);
 }
+
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    // From the command line, and from a file name planted in the output folder.
+    let dir = shipped_copy();
+    let out = run_in(dir.path(), &["validate", "--env", "x\u{1b}[2Jy"]);
+    assert_eq!(out.code, 2);
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+    assert!(out.stderr.contains("x\\u{1b}[2Jy"), "{}", out.stderr);
+    fs::write(dir.path().join("golden/prod/\u{1b}]0;pwn\u{7}"), "x").unwrap();
+    let check = run_in(dir.path(), &["check"]);
+    assert!(
+        !check.stdout.contains('\u{1b}') && !check.stdout.contains('\u{7}'),
+        "{:?}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("\\u{1b}]0;pwn\\u{7}"),
+        "{}",
+        check.stdout
+    );
+}

@@ -102,10 +102,18 @@ fn orphans(
         if generated.is_some_and(|files| files.contains_key(&rel)) {
             continue;
         }
+        let owned = kind == EntryKind::File && owned.contains(&rel);
+        // A file name from the disk may hold control characters: shown escaped
+        // (only files futurestack named itself are ever removed).
+        let shown = display(&out.join(env).join(&rel));
         changes.push(Change::Orphan {
             env: env.to_owned(),
-            path: display(&out.join(env).join(&rel)),
-            owned: kind == EntryKind::File && owned.contains(&rel),
+            path: if owned {
+                shown
+            } else {
+                crate::error::printable(&shown)
+            },
+            owned,
         });
     }
     Ok(())
