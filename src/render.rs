@@ -272,11 +272,16 @@ pub fn yaml_block(text: &str, indent: usize) -> String {
 /// Joins the lines of `text` with spaces, for values that must stay on one line
 /// (comments, `.env` entries): a newline there would start a new directive.
 pub fn one_line(text: &str) -> String {
-    text.split(['\r', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    // Other control characters are written as `\u{..}`: YAML forbids them
+    // even in comments, and a terminal would act on them.
+    crate::error::printable(
+        &text
+            .split(['\r', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Renders a value as a YAML scalar (or a JSON flow collection, which YAML reads).

@@ -35,6 +35,7 @@ const PAYLOADS: &[(&str, &str)] = &[
     ("crlf-header", "FSPWN\r\nX-Injected: 1"),
     ("cloud-param", "{{FSPWN}}"),
     ("hash-newline", "#FSPWN\nrm -rf /"),
+    ("terminal-escape", "\u{1b}]0;FSPWN\u{7}\u{1b}[2J"),
 ];
 
 /// Where a payload goes: a JSON pointer into the seed and the text put before
