@@ -11,45 +11,28 @@ mod support;
 
 use std::process::Command;
 
-use support::{is_root, repo, tool_on_path};
+use support::{namespace, repo, tool_on_path};
 
 fn backup_script() -> String {
     std::fs::read_to_string(repo().join("golden/prod/backup/backup.sh")).unwrap()
 }
 
 fn scenario(script: &str) -> Option<(bool, String)> {
-    if !is_root() {
-        assert!(
-            !support::in_ci(),
-            "the backup test needs root under CI=true"
-        );
-        eprintln!("SKIPPED: not root");
+    if !namespace::ready(
+        "the backup test",
+        &[
+            "unshare",
+            "runuser",
+            "psql",
+            "pg_restore",
+            "redis-server",
+            "redis-cli",
+            "sha256sum",
+        ],
+    ) {
         return None;
     }
-    for tool in [
-        "unshare",
-        "runuser",
-        "psql",
-        "pg_restore",
-        "redis-server",
-        "redis-cli",
-        "sha256sum",
-    ] {
-        tool_on_path(tool)?;
-    }
-    let bin = std::fs::read_dir("/usr/lib/postgresql").ok().and_then(|d| {
-        d.flatten()
-            .map(|e| e.path().join("bin"))
-            .find(|p| p.join("initdb").is_file())
-    });
-    let Some(bin) = bin else {
-        assert!(
-            !support::in_ci(),
-            "PostgreSQL's server is missing and CI=true: run ./scripts/test"
-        );
-        eprintln!("SKIPPED: no PostgreSQL server");
-        return None;
-    };
+    let bin = namespace::postgres_bin()?;
     let text = format!(
         r#"set -eu
 ip link set lo up
@@ -107,15 +90,7 @@ runuser -u postgres -- {bin}/pg_ctl -D "$work/pg" stop -m fast >/dev/null
 "#,
         bin = bin.display()
     );
-    let out = Command::new("unshare")
-        .args(["-m", "-n", "bash", "-c", &text])
-        .env("BACKUP", script)
-        .output()
-        .unwrap();
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    ))
+    Some(namespace::run(&text, &[("BACKUP", script)]))
 }
 
 #[test]

@@ -6,45 +6,26 @@
 
 mod support;
 
-use std::process::Command;
+use support::{namespace, repo, yaml};
 
-use support::{is_root, repo, tool_on_path, yaml};
-
-/// The job's shell script as the container runs it (Compose's `$$` undone).
-fn job_script() -> String {
-    let compose = yaml(&repo().join("golden/prod/docker-compose.yml"));
-    let command = &compose["services"]["postgres-accounts"]["command"];
-    assert_eq!(command[0], "sh");
-    command[2].as_str().unwrap().replace("$$", "$")
+/// An accounts job's shell script as the container runs it.
+fn job_script(service: &str) -> String {
+    namespace::sh_c_script(
+        &yaml(&repo().join("golden/prod/docker-compose.yml")),
+        service,
+    )
 }
 
 /// Runs PostgreSQL and the job in a namespace: writes `monitor` as the
 /// monitoring secret before each run in `runs`, and prints what the checks see.
 fn scenario(script: &str, runs: &[&str]) -> Option<(bool, String)> {
-    if !is_root() {
-        assert!(
-            !support::in_ci(),
-            "the accounts test needs root under CI=true"
-        );
-        eprintln!("SKIPPED: not root");
+    if !namespace::ready(
+        "the PostgreSQL accounts test",
+        &["unshare", "runuser", "psql"],
+    ) {
         return None;
     }
-    for tool in ["unshare", "runuser", "psql"] {
-        tool_on_path(tool)?;
-    }
-    let bin = std::fs::read_dir("/usr/lib/postgresql").ok().and_then(|d| {
-        d.flatten()
-            .map(|e| e.path().join("bin"))
-            .find(|p| p.join("initdb").is_file())
-    });
-    let Some(bin) = bin else {
-        assert!(
-            !support::in_ci(),
-            "PostgreSQL's server is missing and CI=true: run ./scripts/test"
-        );
-        eprintln!("SKIPPED: no PostgreSQL server");
-        return None;
-    };
+    let bin = namespace::postgres_bin()?;
     let mut body = String::new();
     for (i, monitor) in runs.iter().enumerate() {
         body.push_str(&format!(
@@ -73,20 +54,15 @@ runuser -u postgres -- {bin}/pg_ctl -D "$work/data" stop -m fast >/dev/null
 "#,
         bin = bin.display()
     );
-    let out = Command::new("unshare")
-        .args(["-m", "-n", "bash", "-c", &script_text])
-        .env("JOB", script)
-        .output()
-        .unwrap();
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    ))
+    Some(namespace::run(&script_text, &[("JOB", script)]))
 }
 
 #[test]
 fn the_job_makes_a_monitoring_account_with_only_pg_monitor() {
-    let Some((ok, out)) = scenario(&job_script(), &["monitor-1", "monitor-1", "monitor-2"]) else {
+    let Some((ok, out)) = scenario(
+        &job_script("postgres-accounts"),
+        &["monitor-1", "monitor-1", "monitor-2"],
+    ) else {
         return;
     };
     assert!(ok, "{out}");
@@ -100,8 +76,10 @@ fn the_job_makes_a_monitoring_account_with_only_pg_monitor() {
 
 #[test]
 fn guard_a_password_that_would_reach_sql_is_refused() {
-    let Some((ok, out)) = scenario(&job_script(), &["x'; ALTER ROLE future_user NOLOGIN; --"])
-    else {
+    let Some((ok, out)) = scenario(
+        &job_script("postgres-accounts"),
+        &["x'; ALTER ROLE future_user NOLOGIN; --"],
+    ) else {
         return;
     };
     assert!(ok, "{out}");
@@ -115,28 +93,15 @@ fn guard_a_password_that_would_reach_sql_is_refused() {
     assert!(out.contains("LOGIN 0 refused"), "{out}");
 }
 
-/// The MySQL job's script as the container runs it.
-fn mysql_job_script() -> String {
-    let compose = yaml(&repo().join("golden/prod/docker-compose.yml"));
-    let command = &compose["services"]["mysql-accounts"]["command"];
-    assert_eq!(command[0], "sh");
-    command[2].as_str().unwrap().replace("$$", "$")
-}
-
 /// Runs MariaDB (Debian has no MySQL 8 server; the statements are MySQL's
 /// and MariaDB's alike) with `root@'%'` as the MySQL image makes it, then the
 /// job once per entry of `runs`, and what the monitoring account can do.
 fn mysql_scenario(script: &str, runs: &[&str]) -> Option<(bool, String)> {
-    if !is_root() {
-        assert!(
-            !support::in_ci(),
-            "the accounts test needs root under CI=true"
-        );
-        eprintln!("SKIPPED: not root");
+    if !namespace::ready(
+        "the MySQL accounts test",
+        &["unshare", "mariadb", "mariadb-install-db"],
+    ) {
         return None;
-    }
-    for tool in ["unshare", "mariadb", "mariadb-install-db"] {
-        tool_on_path(tool)?;
     }
     let mut body = String::new();
     for (i, monitor) in runs.iter().enumerate() {
@@ -167,21 +132,13 @@ sed 's/^/JOBERR /' "$work/job.err"
 mariadb -u root --socket=/run/mysqld/mysqld.sock -e 'shutdown' >/dev/null 2>&1 || true
 "#
     );
-    let out = Command::new("unshare")
-        .args(["-m", "-n", "bash", "-c", &text])
-        .env("JOB", script)
-        .output()
-        .unwrap();
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    ))
+    Some(namespace::run(&text, &[("JOB", script)]))
 }
 
 #[test]
 fn the_mysql_job_makes_a_monitoring_user_with_only_what_the_exporter_needs() {
     let Some((ok, out)) = mysql_scenario(
-        &mysql_job_script(),
+        &job_script("mysql-accounts"),
         &["monitor-1", "monitor-1", "monitor-2"],
     ) else {
         return;
@@ -217,8 +174,10 @@ fn the_mysql_job_makes_a_monitoring_user_with_only_what_the_exporter_needs() {
 
 #[test]
 fn guard_a_mysql_password_that_would_reach_sql_is_refused() {
-    let Some((ok, out)) = mysql_scenario(&mysql_job_script(), &["x'; DROP USER 'root'@'%'; --"])
-    else {
+    let Some((ok, out)) = mysql_scenario(
+        &job_script("mysql-accounts"),
+        &["x'; DROP USER 'root'@'%'; --"],
+    ) else {
         return;
     };
     assert!(ok, "{out}");

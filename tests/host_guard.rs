@@ -12,7 +12,7 @@ mod support;
 
 use std::process::Command;
 
-use support::{is_root, repo, tool_on_path};
+use support::{namespace, repo, tool_on_path};
 
 const CASE: &str = "tests/cases/fresh-host/golden/fresh/host/metadata-guard.service";
 
@@ -27,16 +27,11 @@ fn guard_command() -> String {
 }
 
 fn run(guard: &str) -> Option<(bool, String)> {
-    if !is_root() {
-        assert!(
-            !support::in_ci(),
-            "the guard test needs root (namespaces) under CI=true"
-        );
-        eprintln!("SKIPPED: not root");
+    if !namespace::ready(
+        "the guard test",
+        &["iptables", "ip", "curl", "python3", "unshare"],
+    ) {
         return None;
-    }
-    for tool in ["iptables", "ip", "curl", "python3", "unshare"] {
-        tool_on_path(tool)?;
     }
     let script = format!(
         r#"set -eu
@@ -69,14 +64,7 @@ echo "RULES $(iptables -w -S DOCKER-USER | grep -c 100.100.100.200)"
 "#,
         guard = futurestack::shell::quote(guard)
     );
-    let out = Command::new("unshare")
-        .args(["-m", "-n", "bash", "-c", &script])
-        .output()
-        .unwrap();
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    ))
+    Some(namespace::run(&script, &[]))
 }
 
 #[test]
@@ -155,4 +143,56 @@ fn only_a_new_host_gets_the_guard() {
             );
         }
     }
+}
+
+/// node-exporter's mounts as Docker makes them (moby b985e2313a,
+/// `daemon/oci_linux.go` `withMounts`: binds are `rbind`, and every mount, the
+/// tmpfs ones included, is applied in order of path depth by `sortMounts`): the
+/// host's `/` recursively at `/host`, then the tmpfs over `/host/run`. Run with
+/// real mounts on a stand-in root whose `/run` is its own mount holding a
+/// socket, as the host's is. Prints whether the socket shows through.
+fn socket_seen_through(tmpfs_over_run: bool) -> Option<(bool, String)> {
+    if !namespace::ready("the node-exporter mount test", &["unshare", "python3"]) {
+        return None;
+    }
+    let hide = if tmpfs_over_run {
+        r#"mount -t tmpfs tmpfs "$w/ctr/host/run""#
+    } else {
+        ":"
+    };
+    let script = format!(
+        r#"set -eu
+w=$(mktemp -d); mount -t tmpfs tmpfs "$w"
+mkdir -p "$w/root/run" "$w/ctr/host"
+mount -t tmpfs tmpfs "$w/root/run"
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$w/root/run/docker.sock"
+mount --rbind "$w/root" "$w/ctr/host"; mount -o remount,bind,ro "$w/ctr/host"
+{hide}
+[ -S "$w/ctr/host/run/docker.sock" ] && echo "SOCKET visible" || echo "SOCKET hidden"
+[ -S "$w/root/run/docker.sock" ] && echo "HOST keeps it"
+"#
+    );
+    Some(namespace::run(&script, &[]))
+}
+
+#[test]
+fn the_tmpfs_over_host_run_hides_the_docker_socket_from_node_exporter() {
+    // The generated service has exactly these mounts.
+    let compose = support::yaml(&repo().join("golden/prod/docker-compose.yml"));
+    let node = &compose["services"]["node-exporter"];
+    assert_eq!(node["volumes"][0]["source"], "/");
+    assert_eq!(node["volumes"][0]["target"], "/host");
+    assert_eq!(node["tmpfs"][0], "/host/run");
+    let Some((ok, out)) = socket_seen_through(true) else {
+        return;
+    };
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("SOCKET hidden") && out.contains("HOST keeps it"),
+        "{out}"
+    );
+    // Guard: without the tmpfs, the recursive bind shows the socket.
+    let (ok, out) = socket_seen_through(false).unwrap();
+    assert!(ok, "{out}");
+    assert!(out.contains("SOCKET visible"), "{out}");
 }

@@ -392,22 +392,7 @@ fn a_crlf_spec_shows_clean_snippets() {
 fn a_long_extends_chain_ends_with_an_error_not_a_crash() {
     // Each level of `extends` is a recursion: thousands of files overflowed
     // the stack before the depth was bounded.
-    let dir = tempfile::tempdir().unwrap();
-    let envs = dir.path().join("environments");
-    fs::create_dir(&envs).unwrap();
-    let n = 3_000;
-    for i in 0..n {
-        let text = if i + 1 < n {
-            format!(
-                "{}extends: b{}.yaml\n",
-                if i > 0 { "abstract: true\n" } else { "" },
-                i + 1
-            )
-        } else {
-            "abstract: true\nstack: s\n".to_owned()
-        };
-        fs::write(envs.join(format!("b{i}.yaml")), text).unwrap();
-    }
+    let dir = extends_chain(3_000);
     let out = run_in(dir.path(), &["validate", "--env", "b0"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
@@ -417,24 +402,27 @@ fn a_long_extends_chain_ends_with_an_error_not_a_crash() {
         &out.stderr[..out.stderr.len().min(400)]
     );
     // Guard: a chain within the bound is followed to its end.
-    let short = tempfile::tempdir().unwrap();
-    let envs = short.path().join("environments");
+    let short = extends_chain(5);
+    let out = run_in(short.path(), &["validate", "--env", "b0"]);
+    assert!(!out.stderr.contains("goes deeper"), "{}", out.stderr);
+    assert!(out.stderr.contains("missing key `host`"), "{}", out.stderr);
+}
+
+/// A project whose `b0.yaml` extends `b1.yaml`, and so on to `b<n-1>.yaml`.
+fn extends_chain(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let envs = dir.path().join("environments");
     fs::create_dir(&envs).unwrap();
-    for i in 0..5 {
-        let text = if i < 4 {
-            format!(
-                "{}extends: b{}.yaml\n",
-                if i > 0 { "abstract: true\n" } else { "" },
-                i + 1
-            )
+    for i in 0..n {
+        let text = if i + 1 < n {
+            let abstract_ = if i > 0 { "abstract: true\n" } else { "" };
+            format!("{abstract_}extends: b{}.yaml\n", i + 1)
         } else {
             "abstract: true\nstack: s\n".to_owned()
         };
         fs::write(envs.join(format!("b{i}.yaml")), text).unwrap();
     }
-    let out = run_in(short.path(), &["validate", "--env", "b0"]);
-    assert!(!out.stderr.contains("goes deeper"), "{}", out.stderr);
-    assert!(out.stderr.contains("missing key `host`"), "{}", out.stderr);
+    dir
 }
 
 #[test]

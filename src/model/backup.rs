@@ -22,9 +22,9 @@ use crate::spec::Kind;
 pub const ROOT: &str = "/var/backups/futurestack";
 
 /// One dump: the compose service, the file it becomes, the command run in it.
+#[derive(serde::Serialize)]
 pub struct Dump {
     pub service: String,
-    pub kind: &'static str,
     pub file: String,
     pub command: String,
 }
@@ -51,12 +51,11 @@ pub fn dumps(stack: &Stack) -> Vec<Dump> {
     let mut out = Vec::new();
     for s in stack.services.iter().filter(|s| !s.external) {
         let env = |k: &str| s.env.get(k).cloned();
-        let (kind, ext, command) = match s.kind {
+        let (ext, command) = match s.kind {
             Kind::Postgres => {
                 let user = env("POSTGRES_USER").unwrap_or_else(|| "postgres".into());
                 let db = env("POSTGRES_DB").unwrap_or_else(|| user.clone());
                 (
-                    "postgres",
                     "dump",
                     format!(
                         "exec pg_dump --username={} --dbname={} --format=custom",
@@ -70,7 +69,6 @@ pub fn dumps(stack: &Stack) -> Vec<Dump> {
                     continue;
                 };
                 (
-                    "mysql",
                     "sql",
                     format!(
                         "MYSQL_PWD=\"$(cat {root})\" exec mysqldump --user=root --single-transaction --routines --events --triggers --all-databases"
@@ -81,13 +79,12 @@ pub fn dumps(stack: &Stack) -> Vec<Dump> {
                 let auth = secret_file(s, "password")
                     .map(|f| format!("REDISCLI_AUTH=\"$(cat {f})\" "))
                     .unwrap_or_default();
-                ("redis", "rdb", format!("{auth}exec redis-cli --rdb -"))
+                ("rdb", format!("{auth}exec redis-cli --rdb -"))
             }
             _ => continue,
         };
         out.push(Dump {
             service: s.compose_name.clone(),
-            kind,
             file: format!("{}.{ext}", s.name),
             command,
         });

@@ -4,7 +4,7 @@
 //! to its volumes and tmpfs folders, a process limit, and an explicit non-root
 //! `user:` where the image runs as one.
 
-use super::contracts::confinement;
+use super::contracts::{User, confinement, contract};
 use super::{Hardening, Service};
 use crate::spec::Kind;
 
@@ -24,8 +24,14 @@ pub(super) fn apply(services: &mut [Service]) {
             tmpfs: c.tmpfs.iter().map(|t| (*t).to_owned()).collect(),
             pids_limit: (c.pids > 0).then_some(c.pids),
         };
+        // futurestack's own choice where the image would run as root, else the
+        // image's non-root user made explicit.
+        let user = match contract(service.kind).user {
+            User::Set(user) => Some(user),
+            _ => c.user,
+        };
         if service.user.is_none() {
-            service.user = c.user.map(str::to_owned);
+            service.user = user.map(str::to_owned);
         }
     }
 }

@@ -304,7 +304,7 @@ pub fn confinement(kind: Kind) -> Confinement {
             &["/tmp", "/var/log/grafana"],
             512,
             Some("472:0"),
-            "runs as 472:0; writes its data volume, its log folder and temporary files",
+            "runs as 472:0; writes its data volume, its log folder and temporary files (not checked against a mirror here)",
         ),
         Kind::NodeExporter => c(
             &[],
@@ -312,7 +312,7 @@ pub fn confinement(kind: Kind) -> Confinement {
             &["/host/run"],
             64,
             NOBODY,
-            "reads the host's / read-only for the filesystem collector (prometheus/node_exporter README); an empty tmpfs over /host/run hides the Docker and containerd sockets",
+            "reads the host's / read-only for the filesystem collector (prometheus/node_exporter README); an empty tmpfs over /host/run hides the Docker and containerd sockets (Docker applies binds recursively and all mounts by path depth: moby b985e2313a daemon/oci_linux.go withMounts, sortMounts; tests/host_guard.rs runs those mounts)",
         ),
         Kind::BlackboxExporter => c(
             &[],
@@ -368,7 +368,7 @@ pub fn confinement(kind: Kind) -> Confinement {
             &["/tmp"],
             64,
             None,
-            "the generated script runs as nobody (its `user:` comes from the contract) and writes nothing",
+            "the generated script runs as nobody (the contract's `User::Set`) and writes nothing",
         ),
     }
 }

@@ -270,34 +270,13 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
         s.line("systemctl daemon-reload");
     } else {
         s.line("# Daily logical backups of the databases (backup/backup.sh).");
-        for ext in ["service", "timer"] {
-            s.line(&format!(
-                "install -m 0644 backup/backup.{ext} {}",
-                sh_quote(&format!("/etc/systemd/system/{backup_unit}.{ext}"))
-            ));
-        }
-        s.line("systemctl daemon-reload");
-        s.line(&format!(
-            "systemctl enable --now {}",
-            sh_quote(&format!("{backup_unit}.timer"))
-        ));
+        s.install_timer("backup/backup", &backup_unit);
     }
     if tls.is_some_and(|t| t.source == TlsSource::Acme) {
         let unit = acme::unit_name(stack);
         s.line("");
         s.line("# nginx's certificate from the ACME CA; the timer renews it twice a day when due.");
-        for ext in ["service", "timer"] {
-            s.line(&format!(
-                "install -m 0644 {}/acme.{ext} {}",
-                acme::DATA_DIR,
-                sh_quote(&format!("/etc/systemd/system/{unit}.{ext}"))
-            ));
-        }
-        s.line("systemctl daemon-reload");
-        s.line(&format!(
-            "systemctl enable --now {}",
-            sh_quote(&format!("{unit}.timer"))
-        ));
+        s.install_timer(&format!("{}/acme", acme::DATA_DIR), &unit);
         s.line(&format!(
             "if ! sh {}; then",
             sh_quote(&acme::renew_script(stack))
@@ -343,6 +322,23 @@ struct Script {
 }
 
 impl Script {
+    /// Installs `<source>.service` and `<source>.timer` (paths in the stack's
+    /// folder) as the systemd units `<unit>.service` and `<unit>.timer`, and
+    /// starts the timer.
+    fn install_timer(&mut self, source: &str, unit: &str) {
+        for ext in ["service", "timer"] {
+            self.line(&format!(
+                "install -m 0644 {source}.{ext} {}",
+                sh_quote(&format!("/etc/systemd/system/{unit}.{ext}"))
+            ));
+        }
+        self.line("systemctl daemon-reload");
+        self.line(&format!(
+            "systemctl enable --now {}",
+            sh_quote(&format!("{unit}.timer"))
+        ));
+    }
+
     fn line(&mut self, s: &str) {
         self.out.push_str(&(self.lit)(s));
         self.out.push('\n');

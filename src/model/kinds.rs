@@ -242,19 +242,6 @@ pub fn secret_path(secret: &str) -> String {
     format!("/run/secrets/{secret}")
 }
 
-pub use super::contracts::SecretFile;
-
-/// The secret-file contract of `kind`'s image (see [`super::contracts`]).
-pub fn secret_file(kind: Kind) -> SecretFile {
-    super::contracts::contract(kind).secret_file
-}
-
-/// The programs `kind`'s pinned image has for a health check (`None`: no shell
-/// at all); see [`super::contracts`] for each image's source.
-pub fn health_tools(kind: Kind) -> Option<&'static [&'static str]> {
-    super::contracts::contract(kind).health_tools
-}
-
 /// An app's health check: what `healthcheck` says, else an HTTP GET of
 /// `health_path` with Python. Validation made sure exactly one way is given and
 /// that paths are plain (letters, digits, `._~-/`), so they are safe in the

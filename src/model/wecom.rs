@@ -10,7 +10,7 @@
 //! WeCom *apps*, not group robots, and reads its secret from a file only from
 //! v0.31). So the bridge is a short script of Python's standard library that
 //! futurestack generates (`wecom-bridge/bridge.py`), run by the pinned official
-//! Python image as `nobody`. It reads each robot's key from its secret file at
+//! Python image as `nobody` (its contract's `User::Set`). It reads each robot's key from its secret file at
 //! every send: the key is in no generated file, and `tests/wecom_bridge.rs`
 //! runs the script against a stub of WeCom's API.
 
@@ -20,8 +20,6 @@ use crate::spec::Kind;
 pub const BRIDGE: &str = "wecom-bridge";
 /// Where the script is mounted (read-only) in the bridge.
 const SCRIPT_DIR: &str = "/etc/wecom-bridge";
-/// `nobody` in Alpine.
-const USER: &str = "65534:65534";
 
 /// Where Alertmanager posts a WeCom receiver's alerts.
 pub fn url(receiver: &str) -> String {
@@ -44,7 +42,6 @@ pub fn service(
 ) -> Service {
     let mut bridge = make(BRIDGE, Kind::WecomBridge, networks.to_vec());
     bridge.description = Some("Forwards alerts to the WeCom group robots.".into());
-    bridge.user = Some(USER.into());
     bridge.command = Some(vec![
         "python".into(),
         "-u".into(),

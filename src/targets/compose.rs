@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::{HealthTest, Service, Stack, kinds};
+use crate::model::{HealthTest, Service, Stack};
 use crate::render::{self, Files, Templates};
 
 #[derive(Serialize)]
@@ -25,19 +25,12 @@ struct View<'a> {
     rule: &'static str,
     /// Scheduled backups: whether, what, where.
     backup: bool,
-    dumps: Vec<DumpView>,
+    dumps: Vec<crate::model::backup::Dump>,
     backup_dir: String,
     backup_unit: String,
     stack_dir: String,
     retention: u32,
     hour: String,
-}
-
-#[derive(Serialize)]
-struct DumpView {
-    service: String,
-    file: String,
-    command: String,
 }
 
 #[derive(Serialize)]
@@ -126,14 +119,7 @@ pub fn render(
                 .map(|m| (m.endpoint_var.clone(), s.name.clone()))
         })
         .collect();
-    let dumps: Vec<DumpView> = crate::model::backup::dumps(stack)
-        .into_iter()
-        .map(|d| DumpView {
-            service: d.service,
-            file: d.file,
-            command: d.command,
-        })
-        .collect();
+    let dumps = crate::model::backup::dumps(stack);
     let view = View {
         project: &stack.project,
         services: stack
@@ -327,7 +313,7 @@ fn service_view<'a>(
             .secrets
             .iter()
             .map(|name| {
-                let file = kinds::secret_file(s.kind);
+                let file = crate::model::contracts::contract(s.kind).secret_file;
                 (
                     name.as_str(),
                     file.uid.map(|u| u.to_string()),

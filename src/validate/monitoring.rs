@@ -227,54 +227,29 @@ pub fn check(ctx: &mut Ctx) {
                     .with_help(format!("with `mode: existing`, send alerts to {app} from the existing Alertmanager, or use `mode: own`")),
             );
         }
-        let (needed, foreign): (&[(&str, bool)], &[(&str, bool)]) = match r.kind {
-            ReceiverKind::Webhook => (
-                &[("url", r.url.is_some())],
-                &[
-                    ("sign", r.sign.is_some()),
-                    ("to", r.to.is_some()),
-                    ("from", r.from.is_some()),
-                    ("smarthost", r.smarthost.is_some()),
-                    ("username", r.username.is_some()),
-                    ("password", r.password.is_some()),
-                ],
-            ),
+        // Every receiver field and whether it is set; each kind needs some of
+        // them and allows a few more, and the rest do not apply to it.
+        let fields = [
+            ("url", r.url.is_some()),
+            ("token", r.token.is_some()),
+            ("sign", r.sign.is_some()),
+            ("to", r.to.is_some()),
+            ("from", r.from.is_some()),
+            ("smarthost", r.smarthost.is_some()),
+            ("username", r.username.is_some()),
+            ("password", r.password.is_some()),
+        ];
+        let (needs, allows): (&[&str], &[&str]) = match r.kind {
+            ReceiverKind::Webhook => (&["url"], &["url", "token"]),
             ReceiverKind::Email => (
-                &[
-                    ("to", r.to.is_some()),
-                    ("from", r.from.is_some()),
-                    ("smarthost", r.smarthost.is_some()),
-                ],
-                &[
-                    ("url", r.url.is_some()),
-                    ("token", r.token.is_some()),
-                    ("sign", r.sign.is_some()),
-                ],
+                &["to", "from", "smarthost"],
+                &["to", "from", "smarthost", "username", "password"],
             ),
-            ReceiverKind::Wecom => (
-                &[("token", r.token.is_some())],
-                &[
-                    ("url", r.url.is_some()),
-                    ("sign", r.sign.is_some()),
-                    ("to", r.to.is_some()),
-                    ("from", r.from.is_some()),
-                    ("smarthost", r.smarthost.is_some()),
-                    ("username", r.username.is_some()),
-                    ("password", r.password.is_some()),
-                ],
-            ),
-            ReceiverKind::Dingtalk => (
-                &[("token", r.token.is_some())],
-                &[
-                    ("url", r.url.is_some()),
-                    ("to", r.to.is_some()),
-                    ("from", r.from.is_some()),
-                    ("smarthost", r.smarthost.is_some()),
-                    ("username", r.username.is_some()),
-                    ("password", r.password.is_some()),
-                ],
-            ),
+            ReceiverKind::Dingtalk => (&["token"], &["token", "sign"]),
+            ReceiverKind::Wecom => (&["token"], &["token"]),
         };
+        let needed = fields.iter().filter(|(f, _)| needs.contains(f));
+        let foreign = fields.iter().filter(|(f, _)| !allows.contains(f));
         let kind = r.kind.as_str();
         for (field, present) in needed {
             if !present {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod artifacts;
+pub mod namespace;
 pub mod nginx;
 
 use std::path::{Path, PathBuf};
