@@ -1,11 +1,13 @@
 //! The generated backup, made and restored for real: `golden/prod`'s
-//! `backup/backup.sh` runs against Debian's PostgreSQL 15 and Redis 7 inside
-//! `unshare -m -n` (loopback only), with a stand-in for `docker compose exec`
-//! that runs each command where the server is. Its PostgreSQL dump restores
-//! with `pg_restore` after the data is dropped, its Redis file restores into a
-//! fresh server, the sums check, and backups past the retention are removed.
-//! (No MySQL 8 server is packaged in Debian: the MySQL line runs against a
-//! stand-in that only answers.)
+//! `backup/backup.sh` runs against Debian's PostgreSQL 15, MariaDB 10.11 and
+//! Redis 7 inside `unshare -m -n` (loopback only), with a stand-in for
+//! `docker compose exec` that runs each command where the server is. Its
+//! PostgreSQL dumps (the administrator's database and an app's own) restore
+//! with `pg_restore` after the data is dropped, its MySQL dump (every
+//! database, replayed as root; MariaDB stands in for MySQL 8, which Debian
+//! does not package) brings back dropped databases, its Redis file restores
+//! into a fresh server, the sums check, and backups past the retention are
+//! removed.
 
 mod support;
 
@@ -28,6 +30,9 @@ fn scenario(script: &str) -> Option<(bool, String)> {
             "redis-server",
             "redis-cli",
             "sha256sum",
+            "mariadb",
+            "mariadb-install-db",
+            "mysqldump",
         ],
     ) {
         return None;
@@ -50,6 +55,16 @@ for _ in $(seq 1 100); do {bin}/pg_isready -q -h /run/postgresql && break; sleep
 export PGHOST=/run/postgresql
 psql -q -U future_user -d postgres -c 'create database future_analytics'
 psql -q -U future_user -d future_analytics -c "create table t (id int primary key, note text); insert into t values (1, 'a'), (2, 'b'), (3, 'c')"
+# An app's own database (`accounts:`), dumped to a file of its own.
+psql -q -U future_user -d postgres -c 'create database future_recommend'
+psql -q -U future_user -d future_recommend -c "create table r (id int); insert into r values (7), (8)"
+# MariaDB (Debian has no MySQL 8 server; mysqldump and the replay are alike),
+# root with the password the MySQL image gives it.
+mkdir -p /run/mysqld "$work/my"; chown mysql /run/mysqld "$work/my"
+mariadb-install-db --user=mysql --datadir="$work/my" --auth-root-authentication-method=normal >/dev/null 2>&1
+/usr/sbin/mariadbd --user=mysql --datadir="$work/my" --socket=/run/mysqld/mysqld.sock --skip-networking --skip-log-bin >"$work/my.log" 2>&1 &
+for _ in $(seq 1 100); do mariadb -u root -e 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
+mariadb -u root -e "ALTER USER root@localhost IDENTIFIED BY 'root-pw'; CREATE DATABASE future_users; CREATE TABLE future_users.u (id INT PRIMARY KEY, name TEXT); INSERT INTO future_users.u VALUES (1, 'ann'), (2, 'bo'); CREATE DATABASE future_recommend; CREATE TABLE future_recommend.s (x INT); INSERT INTO future_recommend.s VALUES (5)"
 redis-server --port 6379 --bind 127.0.0.1 --requirepass redis-pw --dir "$work/redis" --daemonize yes --save '' >/dev/null
 for _ in $(seq 1 50); do REDISCLI_AUTH=redis-pw redis-cli ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 REDISCLI_AUTH=redis-pw redis-cli set session:42 kept >/dev/null
@@ -59,8 +74,7 @@ cat > "$work/bin/docker" <<'STUB'
 [ "$1 $2 $3" = "compose exec -T" ] || {{ echo "docker stub: $*" >&2; exit 99; }}
 svc=$4; shift 4
 case "$svc" in
-  postgres|redis) exec "$@" ;;
-  mysql) echo '-- stand-in: no MySQL server here'; exit 0 ;;
+  postgres|redis|mysql) exec "$@" ;;
   *) echo "docker stub: unknown service $svc" >&2; exit 98 ;;
 esac
 STUB
@@ -80,6 +94,15 @@ if pg_restore --clean --if-exists -U future_user -d future_analytics "$out/postg
 else
   echo "PG restore failed: $(head -n 1 "$work/restore.err")"
 fi
+psql -q -U future_user -d postgres -c 'drop database future_recommend' -c 'create database future_recommend'
+pg_restore -U future_user -d future_recommend "$out/postgres.future_recommend.dump" 2>>"$work/restore.err" || true
+echo "PGAPP $(psql -tA -U future_user -d future_recommend -c "select string_agg(id::text, ',' order by id) from r" 2>&1)"
+export MYSQL_PWD=root-pw
+mariadb -u root -e 'DROP DATABASE future_users; DROP DATABASE future_recommend'
+mariadb -u root < "$out/mysql.sql" 2>>"$work/restore.err" || echo "MYSQL restore failed: $(tail -n 1 "$work/restore.err")"
+echo "MYSQL $(mariadb -u root -N -e "SELECT GROUP_CONCAT(name ORDER BY id) FROM future_users.u; SELECT x FROM future_recommend.s" 2>&1 | tr '\n' ' ')"
+mariadb -u root -e 'shutdown' >/dev/null 2>&1 || true
+unset MYSQL_PWD
 REDISCLI_AUTH=redis-pw redis-cli shutdown nosave >/dev/null 2>&1 || true
 mkdir "$work/redis2"; cp "$out/redis.rdb" "$work/redis2/dump.rdb"
 redis-server --port 6380 --bind 127.0.0.1 --dir "$work/redis2" --dbfilename dump.rdb --daemonize yes --save '' >/dev/null
@@ -94,14 +117,16 @@ runuser -u postgres -- {bin}/pg_ctl -D "$work/pg" stop -m fast >/dev/null
 }
 
 #[test]
-fn a_backup_restores_postgres_and_redis() {
+fn a_backup_restores_postgres_mysql_and_redis() {
     let Some((ok, out)) = scenario(&backup_script()) else {
         return;
     };
     assert!(ok, "{out}");
     assert!(out.contains("BACKUP ok"), "{out}");
     assert!(
-        out.contains("FILES SHA256SUMS mysql.sql postgres.dump redis.rdb"),
+        out.contains(
+            "FILES SHA256SUMS mysql.sql postgres.dump postgres.future_recommend.dump redis.rdb"
+        ),
         "{out}"
     );
     assert!(out.contains("SUMS ok"), "{out}");
@@ -110,6 +135,9 @@ fn a_backup_restores_postgres_and_redis() {
         "the backup past the retention was kept:\n{out}"
     );
     assert!(out.contains("PG a,b,c"), "{out}");
+    assert!(out.contains("PGAPP 7,8"), "{out}");
+    // Both databases come back from the one dump, replayed as root.
+    assert!(out.contains("MYSQL ann,bo 5 "), "{out}");
     assert!(out.contains("REDIS kept"), "{out}");
 }
 
@@ -206,4 +234,15 @@ fn every_backup_script_passes_shellcheck_and_its_units_verify() {
         !out.status.success() || !out.stderr.is_empty(),
         "a bad calendar passed"
     );
+}
+
+#[test]
+fn guard_a_mysql_dump_of_one_database_loses_the_others() {
+    let broken = backup_script().replace("--all-databases", "--databases future_users");
+    assert_ne!(broken, backup_script());
+    let Some((ok, out)) = scenario(&broken) else {
+        return;
+    };
+    assert!(ok, "{out}");
+    assert!(!out.contains("MYSQL ann,bo 5 "), "{out}");
 }

@@ -1,7 +1,8 @@
 //! Digest pins: an image written `name@sha256:<digest>` or
 //! `name:tag@sha256:<digest>` is accepted, kept byte for byte in the compose
 //! file, raises no tag warning (FS109), and is still judged by its tag's
-//! release line when it has one (FS175/FS176).
+//! release line when it has one (FS175/FS176). In production, an image
+//! pinned by tag only is FS178 (a warning) unless the spec says why.
 
 mod support;
 
@@ -16,6 +17,7 @@ fn spec(redis_image: &str, tier: &str) -> String {
         r#"
 stack: pin
 tier: {tier}
+accept_unpinned_images: null
 host: {{provider: alicloud, region: cn-hangzhou, instance_type: ecs.c7.xlarge, vcpus: 4, memory: 8GiB, disk: 40GiB,
        bootstrap: {{bundle_url: https://example.com/pin.tar.gz}}}}
 networks:
@@ -78,4 +80,28 @@ fn a_pinned_digest_does_not_hide_a_vulnerable_tag() {
     // And a malformed digest is no image reference.
     let (valid, found) = codes(&spec("redis@sha256:1234", "production"));
     assert!(!valid && found.contains(&"FS170"), "{found:?}");
+}
+
+#[test]
+fn production_asks_for_a_digest_unless_the_spec_says_why() {
+    // By tag only, in production: a warning, not an error.
+    let (valid, found) = codes(&spec("redis:7.4.6-alpine", "production"));
+    assert!(valid && found == ["FS178"], "{found:?}");
+    // A kind's default image is judged too.
+    let default =
+        spec("redis:7.4.6-alpine", "production").replace("    image: \"redis:7.4.6-alpine\"\n", "");
+    assert!(!default.contains("image:"), "{default}");
+    assert_eq!(codes(&default).1, ["FS178"]);
+    // By digest, or with a reason, or outside production: nothing.
+    assert!(
+        codes(&spec(&format!("redis:7.4.6-alpine@{DIGEST}"), "production"))
+            .1
+            .is_empty()
+    );
+    let why = spec("redis:7.4.6-alpine", "production").replace(
+        "accept_unpinned_images: null",
+        "accept_unpinned_images: digests are recorded at release",
+    );
+    assert!(codes(&why).1.is_empty());
+    assert!(codes(&spec("redis:7.4.6-alpine", "staging")).1.is_empty());
 }

@@ -399,7 +399,7 @@ fn exhausting_inputs_end_cleanly_under_a_memory_and_cpu_cap() {
             "10 000 unknown names",
             with_base(base.replacen(
                 "uses: [mysql, redis]",
-                &format!("uses: [{}]", unknown.join(", ")),
+                &format!("uses: [mysql, redis, {}]", unknown.join(", ")),
                 1,
             )),
             vec!["validate"],

@@ -12,6 +12,8 @@
 //!   checked with Debian's redis-tools 7.0.15 in `tests/backup_restore.rs`),
 //!   so nothing is buffered in the container's memory-backed /tmp; restored by
 //!   putting the file back as `/data/dump.rdb`.
+//!   Each app's own database (`accounts:`) is dumped to a file of its own,
+//!   `<service>.<database>.dump`.
 //! Elasticsearch needs a snapshot repository (`path.repo`), which is not set up.
 
 use super::{Service, Stack, kinds};
@@ -55,14 +57,24 @@ pub fn dumps(stack: &Stack) -> Vec<Dump> {
             Kind::Postgres => {
                 let user = env("POSTGRES_USER").unwrap_or_else(|| "postgres".into());
                 let db = env("POSTGRES_DB").unwrap_or_else(|| user.clone());
-                (
-                    "dump",
+                let dump = |db: &str| {
                     format!(
                         "exec pg_dump --username={} --dbname={} --format=custom",
                         quote(&user),
-                        quote(&db)
-                    ),
-                )
+                        quote(db)
+                    )
+                };
+                // The apps' own databases (`accounts:`), one file each.
+                for a in s.accounts.iter().filter(|_| super::accounts::has_job(s)) {
+                    if let Some(own) = a.database.as_deref().filter(|d| *d != db) {
+                        out.push(Dump {
+                            service: s.compose_name.clone(),
+                            file: format!("{}.{own}.dump", s.name),
+                            command: dump(own),
+                        });
+                    }
+                }
+                ("dump", dump(&db))
             }
             Kind::Mysql => {
                 let Some(root) = secret_file(s, "root_password") else {

@@ -360,6 +360,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         env_overrides: Vec::new(),
         secrets: Vec::new(),
         secret_roles: BTreeMap::new(),
+        accounts: Vec::new(),
         healthcheck: kinds::healthcheck(Kind::Nginx, 80, &|_| None).map(|command| Healthcheck {
             test: HealthTest::Shell(command),
             interval_s: 30,

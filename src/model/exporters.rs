@@ -109,18 +109,21 @@ pub(super) fn use_monitor_account(
             );
             exporter.env.insert("DATA_SOURCE_PASS_FILE".into(), file);
         }
-        ExporterFor::Mysql => {
+        ExporterFor::Mysql | ExporterFor::Elasticsearch => {
             let host = &target.address;
-            let port = target.main_port().map(|p| p.container).unwrap_or(3306);
-            exporter.entrypoint = Some(vec![
-                "/bin/sh".to_owned(),
-                "-c".to_owned(),
+            let port = target.main_port().map(|p| p.container).unwrap_or(0);
+            let user = super::accounts::MONITOR_USER;
+            let script = if which == ExporterFor::Mysql {
                 format!(
-                    "MYSQLD_EXPORTER_PASSWORD=\"$(cat {file})\" exec /bin/mysqld_exporter --mysqld.address={host}:{port} --mysqld.username={}",
-                    super::accounts::MONITOR_USER
-                ),
-            ]);
+                    "MYSQLD_EXPORTER_PASSWORD=\"$(cat {file})\" exec /bin/mysqld_exporter --mysqld.address={host}:{port} --mysqld.username={user}"
+                )
+            } else {
+                format!(
+                    "ES_USERNAME={user} ES_PASSWORD=\"$(cat {file})\" exec /bin/elasticsearch_exporter --es.uri=http://{host}:{port}"
+                )
+            };
+            exporter.entrypoint = Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script]);
         }
-        _ => {}
+        ExporterFor::Nginx | ExporterFor::Redis => {}
     }
 }

@@ -49,7 +49,7 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 1.0,
             memory_mib: 1024,
             secret_roles: &["root_password", "password"],
-            fields: &["database", "user", "managed"],
+            fields: &["database", "user", "accounts", "managed"],
         },
         Kind::Postgres => KindInfo {
             default_image: Some("postgres:17.9"),
@@ -58,7 +58,7 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 1.0,
             memory_mib: 1024,
             secret_roles: &["password"],
-            fields: &["database", "user", "managed"],
+            fields: &["database", "user", "accounts", "managed"],
         },
         Kind::Redis => KindInfo {
             default_image: Some("redis:7.4.6-alpine"),
@@ -76,7 +76,7 @@ pub fn info(kind: Kind) -> KindInfo {
             cpus: 1.0,
             memory_mib: 2048,
             secret_roles: &["password"],
-            fields: &["heap", "security", "managed"],
+            fields: &["heap", "security", "accounts", "managed"],
         },
         Kind::Neo4j => KindInfo {
             default_image: Some("neo4j:5.26.0"),

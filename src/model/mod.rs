@@ -96,6 +96,12 @@ pub struct Network {
 /// own services must not take.
 pub fn generated_names(spec: &Spec) -> Vec<String> {
     let mut names = monitoring::added_names(spec);
+    names.extend(
+        spec.services
+            .iter()
+            .filter(|(_, s)| accounts::spec_has_job(s))
+            .map(|(name, _)| accounts::job_name(name)),
+    );
     if spec.edge.is_some() {
         names.push("nginx".into());
     }
@@ -177,18 +183,24 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
                     completed: false,
                 });
             }
-            for (key, value) in connection_env(used) {
+            for (key, value) in connection_env(used, &service.name) {
                 if spec_service.env.contains_key(&key) {
                     service.env_overrides.push(key.clone());
                 }
                 service.env.entry(key).or_insert(value);
             }
-            if let Some(secret) =
-                client_secret_role(used.engine).and_then(|role| used.secret_roles.get(role))
-            {
-                if !service.secrets.contains(secret) {
-                    service.secrets.push(secret.clone());
+            if let Some(secret) = wiring::client_secret(used, &service.name) {
+                if !service.secrets.contains(&secret) {
+                    service.secrets.push(secret);
                 }
+            }
+            if accounts::of(used, &service.name).is_some() {
+                // Its account exists once the job has run.
+                service.depends_on.push(Dependency {
+                    service: accounts::job_name(&used.name),
+                    healthy: false,
+                    completed: true,
+                });
             }
         }
         service.depends_on.sort_by(|a, b| a.service.cmp(&b.service));
@@ -199,6 +211,11 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
 
     let project = format!("{}-{}", spec.stack, env);
     unique_names_on_external_networks(spec, &project, &mut services);
+    let jobs: Vec<Service> = services
+        .iter()
+        .filter_map(|db| accounts::job(db, monitoring::generated_service))
+        .collect();
+    services.extend(jobs);
 
     let edge = edge::add(spec, &mut services);
     let mut monitoring = monitoring::add(spec, edge.as_ref(), &mut services);
@@ -448,10 +465,16 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
     }
     let command = own_command(s.kind, memory, &secret_of).or_else(|| s.command.clone());
 
+    // A database's monitoring password is for its accounts job and exporter,
+    // not for its own container.
     let mut secrets: Vec<String> = if external {
         Vec::new()
     } else {
-        s.secrets.values().cloned().collect()
+        s.secrets
+            .iter()
+            .filter(|(role, _)| s.kind == Kind::App || role.as_str() != accounts::MONITOR_ROLE)
+            .map(|(_, secret)| secret.clone())
+            .collect()
     };
     secrets.sort();
     secrets.dedup();
@@ -488,6 +511,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         env_overrides,
         secrets,
         secret_roles: s.secrets.clone(),
+        accounts: accounts::resolve(s.kind, &s.accounts),
         healthcheck,
         command,
         cpus: if external {

@@ -99,15 +99,6 @@ pub fn added_names(spec: &Spec) -> Vec<String> {
         .filter(|(_, s)| ExporterFor::of(s.kind).is_some())
         .map(|(name, _)| exporter_name(name))
         .collect();
-    names.extend(
-        spec.services
-            .iter()
-            .filter(|(_, s)| {
-                matches!(s.kind, Kind::Postgres | Kind::Mysql)
-                    && s.secrets.contains_key(super::accounts::MONITOR_ROLE)
-            })
-            .map(|(name, _)| super::accounts::job_name(name)),
-    );
     if spec.edge.is_some() {
         names.push(exporter_name("nginx"));
     }
@@ -134,7 +125,7 @@ pub fn added_names(spec: &Spec) -> Vec<String> {
     names
 }
 
-fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
+pub(super) fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
     let info = kinds::info(kind);
     let ports: Vec<Port> = info
         .ports
@@ -175,6 +166,7 @@ fn generated_service(name: &str, kind: Kind, networks: Vec<String>) -> Service {
         env_overrides: Vec::new(),
         secrets: Vec::new(),
         secret_roles: BTreeMap::new(),
+        accounts: Vec::new(),
         healthcheck: kinds::healthcheck(kind, main, &|_| None).map(|command| Healthcheck {
             test: HealthTest::Shell(command),
             interval_s: 30,
@@ -305,18 +297,18 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                     completed: false,
                 }];
                 super::exporters::configure_exporter(&mut exporter, which, svc);
-                if let Some(job) =
-                    super::accounts::job(svc, exporter.networks.clone(), generated_service)
+                if let Some(monitor) = svc
+                    .secret_roles
+                    .get(super::accounts::MONITOR_ROLE)
+                    .filter(|_| super::accounts::has_job(svc))
                 {
                     // Its own least-privilege account, made by the job first.
-                    let monitor = svc.secret_roles[super::accounts::MONITOR_ROLE].clone();
-                    super::exporters::use_monitor_account(&mut exporter, which, svc, &monitor);
+                    super::exporters::use_monitor_account(&mut exporter, which, svc, monitor);
                     exporter.depends_on.push(Dependency {
-                        service: job.name.clone(),
+                        service: super::accounts::job_name(&svc.name),
                         healthy: false,
                         completed: true,
                     });
-                    added.push(job);
                 }
                 let port = exporter
                     .main_port()

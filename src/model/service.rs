@@ -59,6 +59,8 @@ pub struct Service {
     pub secrets: Vec<String>,
     /// The service's own secrets by role (`password: mysql-password`), as in the spec.
     pub secret_roles: BTreeMap<String, String>,
+    /// Databases: the apps' own accounts (`accounts:`), sorted by app.
+    pub accounts: Vec<super::accounts::AppAccount>,
     pub healthcheck: Option<Healthcheck>,
     pub command: Option<Vec<String>>,
     pub cpus: f64,

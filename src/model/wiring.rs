@@ -170,9 +170,9 @@ pub(super) fn unique_names_on_external_networks(
             let (Some(before), Some(after)) = (renamed.get(&used), now.get(&used)) else {
                 continue;
             };
-            for ((key, old), (_, new)) in connection_env(before)
+            for ((key, old), (_, new)) in connection_env(before, &service.name)
                 .into_iter()
-                .zip(connection_env(after))
+                .zip(connection_env(after, &service.name))
             {
                 if service.env.get(&key) == Some(&old) {
                     service.env.insert(key, new);
@@ -182,40 +182,67 @@ pub(super) fn unique_names_on_external_networks(
     }
 }
 
-/// Environment variables a service gets for connecting to `used`.
-pub fn connection_env(used: &Service) -> Vec<(String, String)> {
+/// The secret `client` logs in to `used` with: its own account's, else the
+/// one the kind's clients share.
+pub fn client_secret(used: &Service, client: &str) -> Option<String> {
+    match super::accounts::of(used, client) {
+        Some(account) => Some(account.password.clone()),
+        None => client_secret_role(used.engine)
+            .and_then(|role| used.secret_roles.get(role))
+            .cloned(),
+    }
+}
+
+/// Environment variables `client` gets for connecting to `used`: with its own
+/// account on a database, that account's user, database (or index patterns)
+/// and password file.
+pub fn connection_env(used: &Service, client: &str) -> Vec<(String, String)> {
     let host = used.address.clone();
     let port = used.main_port().map(|p| p.container).unwrap_or(0);
     let secret_file = client_secret_role(used.engine)
         .and_then(|role| used.secret_roles.get(role))
         .map(|s| kinds::secret_path(s));
+    let account = super::accounts::of(used, client);
+    // (user, database, password file) of the account, else of the image's user.
+    let login = |user: &str, db: &str, file: &str| -> [Option<String>; 3] {
+        match account {
+            Some(a) => [
+                Some(a.user.clone()),
+                a.database.clone(),
+                Some(kinds::secret_path(&a.password)),
+            ],
+            None => [user, db, file].map(|k| used.env.get(k).cloned()),
+        }
+    };
     let mut out = Vec::new();
     let mut put = |k: String, v: String| out.push((k, v));
     match used.engine {
         Kind::Mysql => {
             put("MYSQL_HOST".into(), host);
             put("MYSQL_PORT".into(), port.to_string());
-            if let Some(db) = used.env.get("MYSQL_DATABASE") {
-                put("MYSQL_DATABASE".into(), db.clone());
+            let [user, db, file] = login("MYSQL_USER", "MYSQL_DATABASE", "MYSQL_PASSWORD_FILE");
+            if let Some(db) = db {
+                put("MYSQL_DATABASE".into(), db);
             }
-            if let Some(user) = used.env.get("MYSQL_USER") {
-                put("MYSQL_USER".into(), user.clone());
+            if let Some(user) = user {
+                put("MYSQL_USER".into(), user);
             }
-            if let Some(f) = used.env.get("MYSQL_PASSWORD_FILE") {
-                put("MYSQL_PASSWORD_FILE".into(), f.clone());
+            if let Some(f) = file {
+                put("MYSQL_PASSWORD_FILE".into(), f);
             }
         }
         Kind::Postgres => {
             put("POSTGRES_HOST".into(), host);
             put("POSTGRES_PORT".into(), port.to_string());
-            if let Some(db) = used.env.get("POSTGRES_DB") {
-                put("POSTGRES_DB".into(), db.clone());
+            let [user, db, file] = login("POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD_FILE");
+            if let Some(db) = db {
+                put("POSTGRES_DB".into(), db);
             }
-            if let Some(user) = used.env.get("POSTGRES_USER") {
-                put("POSTGRES_USER".into(), user.clone());
+            if let Some(user) = user {
+                put("POSTGRES_USER".into(), user);
             }
-            if let Some(f) = used.env.get("POSTGRES_PASSWORD_FILE") {
-                put("POSTGRES_PASSWORD_FILE".into(), f.clone());
+            if let Some(f) = file {
+                put("POSTGRES_PASSWORD_FILE".into(), f);
             }
         }
         Kind::Redis => {
@@ -227,11 +254,22 @@ pub fn connection_env(used: &Service) -> Vec<(String, String)> {
         }
         Kind::Elasticsearch => {
             put("ELASTICSEARCH_URL".into(), format!("http://{host}:{port}"));
-            if used.security {
-                put("ELASTICSEARCH_USERNAME".into(), "elastic".into());
-                if let Some(f) = used.env.get("ELASTIC_PASSWORD_FILE") {
-                    put("ELASTICSEARCH_PASSWORD_FILE".into(), f.clone());
+            match account {
+                Some(a) => {
+                    put("ELASTICSEARCH_USERNAME".into(), a.user.clone());
+                    put(
+                        "ELASTICSEARCH_PASSWORD_FILE".into(),
+                        kinds::secret_path(&a.password),
+                    );
+                    put("ELASTICSEARCH_INDICES".into(), a.indices.join(","));
                 }
+                None if used.security => {
+                    put("ELASTICSEARCH_USERNAME".into(), "elastic".into());
+                    if let Some(f) = used.env.get("ELASTIC_PASSWORD_FILE") {
+                        put("ELASTICSEARCH_PASSWORD_FILE".into(), f.clone());
+                    }
+                }
+                None => {}
             }
         }
         Kind::Neo4j => {

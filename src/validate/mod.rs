@@ -5,6 +5,7 @@
 //! capacity. Every rule has a stable code and adds to one list, so all problems
 //! are reported at once.
 
+mod accounts;
 mod app;
 mod capacity;
 pub use capacity::{Budget, budget};
@@ -89,6 +90,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     naming::check(&mut ctx);
     values::check(&mut ctx);
     references::check(&mut ctx);
+    accounts::check(&mut ctx);
     app::check(&mut ctx);
     env::check(&mut ctx);
     ports::check(&mut ctx);

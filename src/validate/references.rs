@@ -188,7 +188,7 @@ fn check_secrets(ctx: &mut Ctx, name: &str, s: &Service) {
 }
 
 fn check_kind_fields(ctx: &mut Ctx, name: &str, s: &Service) {
-    let set: [(&str, bool); 13] = [
+    let set: [(&str, bool); 14] = [
         ("managed", s.managed.is_some()),
         ("routes", !s.routes.is_empty()),
         ("engine", s.engine.is_some()),
@@ -202,6 +202,7 @@ fn check_kind_fields(ctx: &mut Ctx, name: &str, s: &Service) {
         ("user", s.user.is_some()),
         ("heap", s.heap.is_some()),
         ("security", s.security.is_some()),
+        ("accounts", !s.accounts.is_empty()),
     ];
     let allowed = kinds::info(s.kind).fields;
     for (field, present) in set {
@@ -532,7 +533,7 @@ fn check_env_clashes(ctx: &mut Ctx) {
             let Some(used) = stack.service(used_name) else {
                 continue;
             };
-            for (key, _) in model::connection_env(used) {
+            for (key, _) in model::connection_env(used, &service.name) {
                 if let Some(first) = provided.insert(key.clone(), used_name) {
                     let at = ctx.uses_at(&service.name, used_name);
                     ctx.push(

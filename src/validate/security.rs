@@ -140,6 +140,7 @@ pub fn check(ctx: &mut Ctx) {
             }
         }
     }
+    check_digests(ctx);
     for service in &ctx.stack.services {
         if service.kind == Kind::Elasticsearch && !service.security {
             if let Some(port) = service.ports.iter().find(|p| p.host.is_some()) {
@@ -200,5 +201,47 @@ mod tests {
         assert!(looks_secret("jwt_secret"));
         assert!(!looks_secret("MYSQL_PASSWORD_FILE"));
         assert!(!looks_secret("LOG_LEVEL"));
+    }
+}
+
+/// FS178: in production, each image of the spec's services (written or the
+/// kind's default) pinned by a digest, or the spec says why not
+/// (`accept_unpinned_images`). Images futurestack adds (monitoring, nginx,
+/// jobs) are its own choice, pinned by full version in `model::kinds`.
+fn check_digests(ctx: &mut Ctx) {
+    let spec = ctx.spec;
+    if spec.tier != Tier::Production || spec.accept_unpinned_images.is_some() {
+        return;
+    }
+    for service in ctx
+        .stack
+        .services
+        .iter()
+        .filter(|s| !s.external && !s.generated && s.managed.is_none())
+    {
+        let Some(image) = service.image.as_deref() else {
+            continue;
+        };
+        let written = spec
+            .services
+            .get(&service.name)
+            .and_then(|s| s.image.as_deref());
+        if image.contains('@') || written.is_some_and(|w| image_pin(w).is_err()) {
+            continue;
+        }
+        let at = match written {
+            Some(_) => ctx.at(&["services", &service.name, "image"]),
+            None => ctx.key(&["services", &service.name]),
+        };
+        let whose = if written.is_some() {
+            ""
+        } else {
+            " (the kind's default)"
+        };
+        ctx.push(
+            Diagnostic::warning("FS178", format!("image `{image}` of `{}`{whose} is pinned by tag only, in production", service.name))
+                .at_opt(at)
+                .with_help(format!("a tag can be moved to other bits in the registry: pin `{image}@sha256:<digest>` (`docker buildx imagetools inspect {image}` prints it), or say why in the top-level `accept_unpinned_images`")),
+        );
     }
 }

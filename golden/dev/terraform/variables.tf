@@ -21,6 +21,26 @@ variable "ram_role_name" {
   type        = string
 }
 
+variable "future_elastic_ai_nlp_password" {
+  description = "Password of `ai_nlp`, AI service 2's Elasticsearch account (all of the `ai-nlp-*` indices, nothing else)."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_elastic_ai_nlp_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
+  }
+}
+
+variable "future_elastic_monitor_password" {
+  description = "Password of `futurestack_monitor`, the Elasticsearch exporter's account (the `monitor` privileges only)."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_elastic_monitor_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
+  }
+}
+
 variable "future_elastic_password" {
   description = "Password of Elasticsearch's `elastic` user."
   type        = string
@@ -51,6 +71,16 @@ variable "future_jwt_signing_key" {
   }
 }
 
+variable "future_mysql_ai_recommend_password" {
+  description = "Password of `ai_recommend`, AI service 1's MySQL account (all of `future_recommend`, nothing else)."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_mysql_ai_recommend_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
+  }
+}
+
 variable "future_mysql_monitor_password" {
   description = "Password of `futurestack_monitor`, the MySQL exporter's account (PROCESS, REPLICATION CLIENT, SELECT)."
   type        = string
@@ -77,6 +107,26 @@ variable "future_mysql_root_password" {
   sensitive   = true
   validation {
     condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_mysql_root_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
+  }
+}
+
+variable "future_mysql_shared_password" {
+  description = "Password of `shared`, the shared service's MySQL account (all of `future_users`, nothing else)."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_mysql_shared_password))
+    error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
+  }
+}
+
+variable "future_postgres_ai_recommend_password" {
+  description = "Password of `ai_recommend`, AI service 1's PostgreSQL account (owner of `future_recommend`, nothing else)."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = can(regex("^[^'\\s]{7,}[^'\\s\\\\]$", var.future_postgres_ai_recommend_password))
     error_message = "At least 8 characters, without single quotes or whitespace, not ending in a backslash."
   }
 }

@@ -14,6 +14,7 @@ done="$root/$(date -u +%Y%m%dT%H%M%SZ)"
 out="$done.partial"
 mkdir -p "$out"
 docker compose exec -T 'mysql' sh -c 'MYSQL_PWD="$(cat /run/secrets/mysql-root-password)" exec mysqldump --user=root --single-transaction --routines --events --triggers --all-databases' > "$out/"'mysql.sql'
+docker compose exec -T 'postgres' sh -c 'exec pg_dump --username='\''future_user'\'' --dbname='\''future_recommend'\'' --format=custom' > "$out/"'postgres.future_recommend.dump'
 docker compose exec -T 'postgres' sh -c 'exec pg_dump --username='\''future_user'\'' --dbname='\''future_analytics'\'' --format=custom' > "$out/"'postgres.dump'
 docker compose exec -T 'redis' sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis-password)" exec redis-cli --rdb -' > "$out/"'redis.rdb'
 (cd "$out" && sha256sum -- * > SHA256SUMS)

@@ -48,6 +48,18 @@ resource "alicloud_oos_secret_parameter" "future_dingtalk_robot_token" {
   value                 = var.future_dingtalk_robot_token
 }
 
+resource "alicloud_oos_secret_parameter" "future_elastic_ai_nlp_password" {
+  secret_parameter_name = "futurestack-future-prod-FUTURE_ELASTIC_AI_NLP_PASSWORD"
+  description           = "Password of `ai_nlp`, AI service 2's Elasticsearch account (all of the `ai-nlp-*` indices, nothing else)."
+  value                 = var.future_elastic_ai_nlp_password
+}
+
+resource "alicloud_oos_secret_parameter" "future_elastic_monitor_password" {
+  secret_parameter_name = "futurestack-future-prod-FUTURE_ELASTIC_MONITOR_PASSWORD"
+  description           = "Password of `futurestack_monitor`, the Elasticsearch exporter's account (the `monitor` privileges only)."
+  value                 = var.future_elastic_monitor_password
+}
+
 resource "alicloud_oos_secret_parameter" "future_elastic_password" {
   secret_parameter_name = "futurestack-future-prod-FUTURE_ELASTIC_PASSWORD"
   description           = "Password of Elasticsearch's `elastic` user."
@@ -66,6 +78,12 @@ resource "alicloud_oos_secret_parameter" "future_jwt_signing_key" {
   value                 = var.future_jwt_signing_key
 }
 
+resource "alicloud_oos_secret_parameter" "future_mysql_ai_recommend_password" {
+  secret_parameter_name = "futurestack-future-prod-FUTURE_MYSQL_AI_RECOMMEND_PASSWORD"
+  description           = "Password of `ai_recommend`, AI service 1's MySQL account (all of `future_recommend`, nothing else)."
+  value                 = var.future_mysql_ai_recommend_password
+}
+
 resource "alicloud_oos_secret_parameter" "future_mysql_monitor_password" {
   secret_parameter_name = "futurestack-future-prod-FUTURE_MYSQL_MONITOR_PASSWORD"
   description           = "Password of `futurestack_monitor`, the MySQL exporter's account (PROCESS, REPLICATION CLIENT, SELECT)."
@@ -82,6 +100,18 @@ resource "alicloud_oos_secret_parameter" "future_mysql_root_password" {
   secret_parameter_name = "futurestack-future-prod-FUTURE_MYSQL_ROOT_PASSWORD"
   description           = "Password of MySQL's `root` user."
   value                 = var.future_mysql_root_password
+}
+
+resource "alicloud_oos_secret_parameter" "future_mysql_shared_password" {
+  secret_parameter_name = "futurestack-future-prod-FUTURE_MYSQL_SHARED_PASSWORD"
+  description           = "Password of `shared`, the shared service's MySQL account (all of `future_users`, nothing else)."
+  value                 = var.future_mysql_shared_password
+}
+
+resource "alicloud_oos_secret_parameter" "future_postgres_ai_recommend_password" {
+  secret_parameter_name = "futurestack-future-prod-FUTURE_POSTGRES_AI_RECOMMEND_PASSWORD"
+  description           = "Password of `ai_recommend`, AI service 1's PostgreSQL account (owner of `future_recommend`, nothing else)."
+  value                 = var.future_postgres_ai_recommend_password
 }
 
 resource "alicloud_oos_secret_parameter" "future_postgres_monitor_password" {
@@ -120,7 +150,7 @@ resource "alicloud_ecs_command" "deploy" {
 resource "alicloud_ecs_invocation" "deploy" {
   command_id  = alicloud_ecs_command.deploy.id
   instance_id = [var.instance_id]
-  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_dingtalk_robot_sign, alicloud_oos_secret_parameter.future_dingtalk_robot_token, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_monitor_password, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_postgres_monitor_password, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_oos_secret_parameter.future_smtp_password]
+  depends_on  = [alicloud_ram_role_policy_attachment.deploy, alicloud_oos_secret_parameter.future_dingtalk_robot_sign, alicloud_oos_secret_parameter.future_dingtalk_robot_token, alicloud_oos_secret_parameter.future_elastic_ai_nlp_password, alicloud_oos_secret_parameter.future_elastic_monitor_password, alicloud_oos_secret_parameter.future_elastic_password, alicloud_oos_secret_parameter.future_grafana_admin_password, alicloud_oos_secret_parameter.future_jwt_signing_key, alicloud_oos_secret_parameter.future_mysql_ai_recommend_password, alicloud_oos_secret_parameter.future_mysql_monitor_password, alicloud_oos_secret_parameter.future_mysql_password, alicloud_oos_secret_parameter.future_mysql_root_password, alicloud_oos_secret_parameter.future_mysql_shared_password, alicloud_oos_secret_parameter.future_postgres_ai_recommend_password, alicloud_oos_secret_parameter.future_postgres_monitor_password, alicloud_oos_secret_parameter.future_postgres_password, alicloud_oos_secret_parameter.future_redis_password, alicloud_oos_secret_parameter.future_smtp_password]
 
   timeouts {
     create = "65m"
