@@ -133,7 +133,7 @@ pub fn contract(kind: Kind) -> ImageContract {
             User::Image("nobody (65534), the image's USER"),
             None,
             Some(BUSYBOX),
-            "prometheus/{prometheus,alertmanager,node_exporter,blackbox_exporter} `Dockerfile` (FROM quay.io/prometheus/busybox, USER nobody)",
+            "prometheus/{prometheus,alertmanager,node_exporter,blackbox_exporter} `Dockerfile` (FROM quay.io/prometheus/busybox, USER nobody; prometheus checked at v3.13.2)",
         ),
         Kind::Exporter(ExporterFor::Nginx) => row(
             SHARED,

@@ -105,8 +105,13 @@ pub fn info(kind: Kind) -> KindInfo {
             secret_roles: &[],
             fields: &["engine", "hostname"],
         },
+        // The current long-term support line (prometheus/docs c105550,
+        // `introduction/release-cycle.md`: 3.13 is supported to 2027-07-31;
+        // 2.53 ended 2025-07-31, 3.5 on 2026-07-31); 3.13.2 is its newest
+        // patch (prometheus/prometheus tag v3.13.2, 2026-07-29, with the
+        // busybox image, `nobody`, `/prometheus` and `/etc/prometheus` of 2.x).
         Kind::Prometheus => monitoring(
-            "prom/prometheus:v2.53.3",
+            "prom/prometheus:v3.13.2",
             &[("http", 9090)],
             Some("/prometheus"),
             0.25,

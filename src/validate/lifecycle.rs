@@ -55,6 +55,8 @@ pub fn family_and_version(image: &str) -> Option<(&str, Vec<u64>)> {
     let (repo, tag) = (&image[..colon], &image[colon + 1..]);
     let repo = repo.strip_prefix("docker.io/").unwrap_or(repo);
     let repo = repo.strip_prefix("library/").unwrap_or(repo);
+    // Prometheus and its exporters tag `v3.13.2`.
+    let tag = tag.strip_prefix('v').unwrap_or(tag);
     let numbers: Vec<u64> = tag
         .split('-')
         .next()?
@@ -62,6 +64,15 @@ pub fn family_and_version(image: &str) -> Option<(&str, Vec<u64>)> {
         .map_while(|p| p.parse().ok())
         .collect();
     (!numbers.is_empty()).then_some((repo, numbers))
+}
+
+/// The catalogue row of `image`'s release line, with its version numbers.
+fn row_for<'a>(rows: &'a [Line<'static>], image: &str) -> Option<(&'a Line<'static>, Vec<u64>)> {
+    let (family, version) = family_and_version(image)?;
+    let row = rows
+        .iter()
+        .find(|r| r.family == family && version.starts_with(&numbers(r.line)))?;
+    Some((row, version))
 }
 
 /// Whether `version` is older than `min`. A floating tag (`redis:7.4`) pulls
@@ -85,15 +96,10 @@ pub fn check(stacks: &[Stack], today: &str) -> Vec<Diagnostic> {
             let Some(image) = service.image.as_deref() else {
                 continue;
             };
-            let Some((family, version)) = family_and_version(image) else {
+            let Some((row, version)) = row_for(&rows, image) else {
                 continue;
             };
-            let Some(row) = rows
-                .iter()
-                .find(|r| r.family == family && version.starts_with(&numbers(r.line)))
-            else {
-                continue;
-            };
+            let family = row.family;
             let accepted = service.accept_image_risk.is_some();
             let severity = |code, message: String| {
                 if production && !accepted {
@@ -170,8 +176,53 @@ mod tests {
             family_and_version("registry.example.com/x/api:1.0.0").map(|f| f.0),
             Some("registry.example.com/x/api")
         );
+        assert_eq!(
+            family_and_version("prom/prometheus:v2.53.3"),
+            Some(("prom/prometheus", vec![2, 53, 3]))
+        );
         assert_eq!(family_and_version("redis@sha256:abc"), None);
         assert_eq!(family_and_version("postgres:latest"), None);
+    }
+
+    #[test]
+    fn the_images_futurestack_chooses_are_supported() {
+        let rows = catalogue();
+        let today = "2026-12-06";
+        let mut judged = Vec::new();
+        use crate::spec::Kind;
+        let added = [
+            Kind::Prometheus,
+            Kind::Alertmanager,
+            Kind::Grafana,
+            Kind::Nginx,
+        ];
+        for kind in Kind::ALL.into_iter().chain(added) {
+            let Some(image) = crate::model::kinds::info(kind).default_image else {
+                continue;
+            };
+            let Some((row, version)) = row_for(&rows, image) else {
+                continue;
+            };
+            assert!(row.eol.is_none_or(|eol| eol >= today), "{image}: {row:?}");
+            assert!(
+                row.min_patch.is_none_or(|m| !below_minimum(&version, m)),
+                "{image}"
+            );
+            judged.push(row.family);
+        }
+        // The databases, the cache, the search engine and Prometheus have rows.
+        for family in [
+            "mysql",
+            "postgres",
+            "redis",
+            "elasticsearch",
+            "prom/prometheus",
+        ] {
+            assert!(judged.contains(&family), "{family}: {judged:?}");
+        }
+        // Guard: the Prometheus default before 3.13 is past its end of life.
+        let (old, _) = row_for(&rows, "prom/prometheus:v2.53.3").unwrap();
+        assert!(old.eol.is_some_and(|eol| eol < today), "{old:?}");
     }
 
     #[test]
