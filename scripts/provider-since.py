@@ -114,7 +114,8 @@ DEFAULT_RESOURCES = [
     "alicloud_oos_secret_parameter", "alicloud_ram_role", "alicloud_ram_policy",
     "alicloud_ram_role_policy_attachment", "alicloud_ecs_ram_role_attachment",
     "alicloud_kms_key", "alicloud_ecs_auto_snapshot_policy",
-    "alicloud_ecs_auto_snapshot_policy_attachment",
+    "alicloud_ecs_auto_snapshot_policy_attachment", "alicloud_oss_bucket",
+    "alicloud_oss_bucket_acl", "alicloud_oss_bucket_public_access_block",
 ]
 
 DOC_PATHS = ["website/docs/r/{n}.html.markdown", "docs/resources/{n}.md"]

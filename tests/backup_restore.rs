@@ -7,7 +7,13 @@
 //! database, replayed as root; MariaDB stands in for MySQL 8, which Debian
 //! does not package) brings back dropped databases, its Redis file restores
 //! into a fresh server, the sums check, and backups past the retention are
-//! removed.
+//! removed. Elasticsearch (not packaged by Debian) is a stand-in for its
+//! snapshot API running as the image's user (`tests/sandbox/es-snapshot-stub.py`):
+//! the archive holds the repository it wrote. The copy to OSS goes to
+//! stand-ins for the metadata service (100.100.100.200 in the namespace) and
+//! the bucket's endpoint (`tests/sandbox/oss-stub.py`), which checks every
+//! request's signature with Alibaba Cloud's own SDK; the bucket then holds
+//! each backup byte for byte. The backup runs twice, as on two days.
 
 mod support;
 
@@ -19,7 +25,34 @@ fn backup_script() -> String {
     std::fs::read_to_string(repo().join("golden/prod/backup/backup.sh")).unwrap()
 }
 
+fn uploader() -> String {
+    std::fs::read_to_string(repo().join("golden/prod/backup/oss-put.py")).unwrap()
+}
+
+/// The Python that has Alibaba Cloud's OSS SDK (`./scripts/install-validators`).
+fn sdk_python() -> Option<std::path::PathBuf> {
+    let python = repo().join(".tools/venv/bin/python");
+    let ok = python.is_file()
+        && Command::new(&python)
+            .args(["-c", "import alibabacloud_oss_v2.signer"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            !support::in_ci(),
+            "alibabacloud-oss-v2 is missing and CI=true: run ./scripts/test"
+        );
+        eprintln!("SKIPPED: alibabacloud-oss-v2 is not installed; run ./scripts/test");
+        return None;
+    }
+    Some(python)
+}
+
 fn scenario(script: &str) -> Option<(bool, String)> {
+    scenario_with(script, &uploader(), "SUCCESS")
+}
+
+fn scenario_with(script: &str, uploader: &str, es_state: &str) -> Option<(bool, String)> {
     if !namespace::ready(
         "the backup test",
         &[
@@ -33,11 +66,18 @@ fn scenario(script: &str) -> Option<(bool, String)> {
             "mariadb",
             "mariadb-install-db",
             "mysqldump",
+            "setpriv",
+            "openssl",
+            "curl",
+            "tar",
+            "python3",
         ],
     ) {
         return None;
     }
     let bin = namespace::postgres_bin()?;
+    let python = sdk_python()?;
+    let sandbox = repo().join("tests/sandbox");
     let text = format!(
         r#"set -eu
 ip link set lo up
@@ -68,13 +108,34 @@ mariadb -u root -e "ALTER USER root@localhost IDENTIFIED BY 'root-pw'; CREATE DA
 redis-server --port 6379 --bind 127.0.0.1 --requirepass redis-pw --dir "$work/redis" --daemonize yes --save '' >/dev/null
 for _ in $(seq 1 50); do REDISCLI_AUTH=redis-pw redis-cli ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 REDISCLI_AUTH=redis-pw redis-cli set session:42 kept >/dev/null
+# The stand-ins below run in the background: stopped when the script ends.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+# Elasticsearch's snapshot API, as the image's user 1000:0.
+printf %s es-admin-pw > /run/secrets/elastic-password
+# Its repository folder as Compose creates a missing one (root's, 0755); the
+# stand-in sees it through a bind mount, as the container does.
+repo=/var/backups/futurestack/future-prod/.snapshots/elasticsearch
+mkdir -p "$repo" "$work/es-view"; mount --bind "$repo" "$work/es-view"
+touch "$work/es.log"; chown 1000 "$work/es.log"
+setpriv --reuid=1000 --regid=0 --clear-groups /usr/bin/python3 {sandbox}/es-snapshot-stub.py 9200 es-admin-pw /usr/share/elasticsearch/snapshots "$work/es-view" "$work/es.log" >"$work/es.err" 2>&1 &
+# The metadata service and the bucket's internal endpoint, over HTTPS.
+ip addr add 100.100.100.200/32 dev lo
+host=future-backups-prod.oss-cn-hangzhou-internal.aliyuncs.com
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=$host" -addext "subjectAltName=DNS:$host" -keyout "$work/oss.key" -out "$work/oss.crt" 2>/dev/null
+{{ cat /etc/hosts; echo "127.0.0.1 $host"; }} > "$work/hosts"; mount --bind "$work/hosts" /etc/hosts
+mkdir "$work/oss"
+{python} {sandbox}/oss-stub.py future-backups-prod "$work/oss.crt" "$work/oss.key" "$work/oss" "$work/oss.log" >"$work/oss.err" 2>&1 &
+export SSL_CERT_FILE="$work/oss.crt"
+for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:9200/ && curl -s -o /dev/null http://100.100.100.200/ && curl -s -o /dev/null --cacert "$work/oss.crt" "https://$host/" && break; sleep 0.1; done
+mkdir -p /opt/futurestack/future-prod/backup
+printf '%s' "$UPLOADER" > /opt/futurestack/future-prod/backup/oss-put.py
 # `docker compose exec -T SERVICE sh -c COMMAND`, run where the server is.
 cat > "$work/bin/docker" <<'STUB'
 #!/bin/sh
 [ "$1 $2 $3" = "compose exec -T" ] || {{ echo "docker stub: $*" >&2; exit 99; }}
 svc=$4; shift 4
 case "$svc" in
-  postgres|redis|mysql) exec "$@" ;;
+  postgres|redis|mysql|elasticsearch) exec "$@" ;;
   *) echo "docker stub: unknown service $svc" >&2; exit 98 ;;
 esac
 STUB
@@ -84,8 +145,18 @@ export PATH="$work/bin:{bin}:$PATH"
 mkdir -p /var/backups/futurestack/future-prod/20200101T000000Z
 touch -d '30 days ago' /var/backups/futurestack/future-prod/20200101T000000Z
 bash -c "$BACKUP" && echo BACKUP ok || echo BACKUP failed
+sleep 1
+# The next day: the previous snapshot gives way to a new one.
+bash -c "$BACKUP" && echo BACKUP2 ok || echo BACKUP2 failed
 out=$(ls -d /var/backups/futurestack/future-prod/2*Z | grep -v 20200101 | head -n 1)
 echo "FILES $(cd "$out" && ls | tr '\n' ' ')"
+echo "ES $(tr '\n' ';' < "$work/es.log")"
+mkdir "$work/es-restored"; tar -C "$work/es-restored" -xf "$out/elasticsearch.snapshot.tar" 2>&1
+echo "ESTAR $(cat "$work/es-restored/index.latest" 2>&1) $(cat "$work/es-restored/indices/ai-nlp-docs/0/__segment" 2>&1)"
+echo "OSSLOG $(tr '\n' ';' < "$work/oss.log")"
+copy="$work/oss/futurestack/future-prod/$(basename "$out")"
+diff -r "$out" "$copy" >/dev/null 2>&1 && echo "OSS same" || echo "OSS differs"
+echo "OSSLAST $(grep "^PUT futurestack/future-prod/$(basename "$out")/" "$work/oss.log" | tail -n 1 | cut -d' ' -f2)"
 echo "OLD $(ls /var/backups/futurestack/future-prod | grep -c 20200101 || true)"
 (cd "$out" && sha256sum --check --quiet SHA256SUMS) && echo SUMS ok || echo SUMS bad
 psql -q -U future_user -d future_analytics -c 'drop table t'
@@ -111,9 +182,18 @@ echo "REDIS $(redis-cli -p 6380 get session:42)"
 redis-cli -p 6380 shutdown nosave >/dev/null 2>&1 || true
 runuser -u postgres -- {bin}/pg_ctl -D "$work/pg" stop -m fast >/dev/null
 "#,
-        bin = bin.display()
+        bin = bin.display(),
+        python = python.display(),
+        sandbox = sandbox.display(),
     );
-    Some(namespace::run(&text, &[("BACKUP", script)]))
+    Some(namespace::run(
+        &text,
+        &[
+            ("BACKUP", script),
+            ("UPLOADER", uploader),
+            ("ES_STUB_STATE", es_state),
+        ],
+    ))
 }
 
 #[test]
@@ -123,10 +203,30 @@ fn a_backup_restores_postgres_mysql_and_redis() {
     };
     assert!(ok, "{out}");
     assert!(out.contains("BACKUP ok"), "{out}");
+    assert!(out.contains("BACKUP2 ok"), "{out}");
     assert!(
         out.contains(
-            "FILES SHA256SUMS mysql.sql postgres.dump postgres.future_recommend.dump redis.rdb"
+            "FILES SHA256SUMS elasticsearch.snapshot.tar mysql.sql postgres.dump postgres.future_recommend.dump redis.rdb"
         ),
+        "{out}"
+    );
+    // Registered, then one snapshot replacing the previous one each day.
+    assert!(
+        out.contains("ES REPOSITORY /usr/share/elasticsearch/snapshots;SNAPSHOT futurestack global_state=True;REPOSITORY /usr/share/elasticsearch/snapshots;DELETE futurestack;SNAPSHOT futurestack global_state=True;"),
+        "{out}"
+    );
+    assert!(out.contains("ESTAR 0 doc:kept"), "{out}");
+    // Every file of both backups reached the bucket, signed as the SDK signs,
+    // SHA256SUMS last; the copy is the backup byte for byte.
+    assert!(!out.contains("REFUSED"), "{out}");
+    assert_eq!(
+        out.matches("PUT futurestack/future-prod/").count(),
+        12,
+        "{out}"
+    );
+    assert!(out.contains("OSS same"), "{out}");
+    assert!(
+        out.contains("OSSLAST futurestack/future-prod/") && out.contains("/SHA256SUMS\n"),
         "{out}"
     );
     assert!(out.contains("SUMS ok"), "{out}");
@@ -139,6 +239,53 @@ fn a_backup_restores_postgres_mysql_and_redis() {
     // Both databases come back from the one dump, replayed as root.
     assert!(out.contains("MYSQL ann,bo 5 "), "{out}");
     assert!(out.contains("REDIS kept"), "{out}");
+}
+
+#[test]
+fn guard_a_request_signed_otherwise_is_refused_and_fails_the_backup() {
+    let broken = uploader().replace("\"aliyun_v4\" + keys", "\"aliyun_v1\" + keys");
+    assert_ne!(broken, uploader());
+    let Some((_, out)) = scenario_with(&backup_script(), &broken, "SUCCESS") else {
+        return;
+    };
+    assert!(out.contains("BACKUP failed"), "{out}");
+    assert!(out.contains("REFUSED 403 SignatureDoesNotMatch"), "{out}");
+}
+
+#[test]
+fn guard_a_partial_elasticsearch_snapshot_fails_the_backup() {
+    let Some((_, out)) = scenario_with(&backup_script(), &uploader(), "PARTIAL") else {
+        return;
+    };
+    assert!(out.contains("BACKUP failed"), "{out}");
+    assert!(out.contains("snapshot did not succeed"), "{out}");
+}
+
+#[test]
+fn guard_a_repository_left_to_root_or_an_undeleted_snapshot_fails() {
+    // Without the backup's `install -d`, the folder stays as Compose made it
+    // (root's, 0755), which the image's user 1000:0 cannot write.
+    let root_owned: String = backup_script()
+        .lines()
+        .filter(|l| !l.starts_with("install -d -o"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(root_owned, backup_script());
+    let Some((_, out)) = scenario(&root_owned) else {
+        return;
+    };
+    assert!(out.contains("BACKUP failed"), "{out}");
+    assert!(out.contains("repository_verification_exception"), "{out}");
+    let kept = backup_script().replace("api DELETE /futurestack '\\''200 404'\\''; ", "");
+    assert_ne!(kept, backup_script());
+    let Some((_, out)) = scenario(&kept) else {
+        return;
+    };
+    assert!(
+        out.contains("BACKUP ok") && out.contains("BACKUP2 failed"),
+        "{out}"
+    );
+    assert!(out.contains("invalid_snapshot_name_exception"), "{out}");
 }
 
 #[test]

@@ -14,11 +14,27 @@
 //!   putting the file back as `/data/dump.rdb`.
 //!   Each app's own database (`accounts:`) is dumped to a file of its own,
 //!   `<service>.<database>.dump`.
-//! Elasticsearch needs a snapshot repository (`path.repo`), which is not set up.
+//! - Elasticsearch: a snapshot (`PUT _snapshot/futurestack/futurestack?wait_for_completion=true`,
+//!   the one snapshot of an `fs` repository registered at [`SNAPSHOT_MOUNT`],
+//!   allowed by `path.repo`) into a host folder the container writes as its
+//!   image user, archived with `tar` by the host; the previous snapshot is
+//!   deleted first, so each archive is a whole repository with one snapshot
+//!   (Elasticsearch reference 8.19, "Create snapshot API", "Shared file system
+//!   repository"; checked against a stand-in in `tests/backup_restore.rs`).
+//!
+//! With `backups.oss`, each finished backup is also copied to an OSS bucket by
+//! `backup/oss-put.py` (see its header), under [`oss_prefix`]; the templates
+//! create the bucket with a lifecycle rule that removes copies after their
+//! retention, and the host's RAM policy may only add objects there.
 
-use super::{Service, Stack, kinds};
+use super::{Bind, Service, Stack, contracts, kinds};
 use crate::shell::quote;
 use crate::spec::Kind;
+
+/// Where an Elasticsearch container keeps its snapshot repository (`path.repo`).
+pub const SNAPSHOT_MOUNT: &str = "/usr/share/elasticsearch/snapshots";
+/// The name of that repository, and of the one snapshot it holds.
+pub const SNAPSHOT_NAME: &str = "futurestack";
 
 /// Where backups are kept on the host.
 pub const ROOT: &str = "/var/backups/futurestack";
@@ -31,12 +47,145 @@ pub struct Dump {
     pub command: String,
 }
 
+/// One Elasticsearch snapshot: the service, its repository's host folder
+/// (owned by the image's user), the archive it becomes, the command run in it.
+#[derive(serde::Serialize)]
+pub struct Snapshot {
+    pub service: String,
+    pub repository: String,
+    pub owner: String,
+    pub group: String,
+    pub file: String,
+    pub command: String,
+}
+
+/// Where a finished backup is copied in OSS.
+#[derive(serde::Serialize)]
+pub struct OssTarget {
+    pub bucket: String,
+    /// Objects are `<prefix>/<UTC time>/<file>`.
+    pub prefix: String,
+    pub retention_days: u32,
+}
+
 pub fn unit_name(stack: &Stack) -> String {
     format!("futurestack-{}-backup", stack.project)
 }
 
 pub fn dir(stack: &Stack) -> String {
     format!("{ROOT}/{}", stack.project)
+}
+
+/// The OSS prefix the host writes backups under (and nothing else).
+pub fn oss_prefix(stack: &Stack) -> String {
+    format!("futurestack/{}", stack.project)
+}
+
+/// The OSS copy, when the spec asks for one and there is something to back up.
+pub fn oss(stack: &Stack) -> Option<OssTarget> {
+    let copy = stack.backups.oss.as_ref()?;
+    if !has_backup(stack) {
+        return None;
+    }
+    Some(OssTarget {
+        bucket: copy.bucket.clone(),
+        prefix: oss_prefix(stack),
+        retention_days: copy.retention_days,
+    })
+}
+
+/// Whether the stack has anything to back up (the timer is installed).
+pub fn has_backup(stack: &Stack) -> bool {
+    !dumps(stack).is_empty() || !snapshots(stack).is_empty()
+}
+
+/// The host folder holding `s`'s snapshot repository, bound at [`SNAPSHOT_MOUNT`].
+pub fn snapshot_dir(stack: &Stack, s: &Service) -> String {
+    repository_dir(&stack.project, &s.name)
+}
+
+fn repository_dir(project: &str, service: &str) -> String {
+    format!("{ROOT}/{project}/.snapshots/{service}")
+}
+
+/// Gives each Elasticsearch container its snapshot repository: `path.repo`
+/// and the host folder bound there. Compose may create the folder (as root,
+/// for `docker compose up` by hand); the deploy and the backup make it the
+/// image user's before they use it.
+pub(super) fn add_repositories(
+    project: &str,
+    backups: &crate::spec::Backups,
+    services: &mut [Service],
+) {
+    if !backups.enabled {
+        return;
+    }
+    for s in services
+        .iter_mut()
+        .filter(|s| !s.external && s.kind == Kind::Elasticsearch)
+    {
+        s.env.insert("path.repo".into(), SNAPSHOT_MOUNT.into());
+        s.binds.push(Bind {
+            source: repository_dir(project, &s.name),
+            target: SNAPSHOT_MOUNT.into(),
+            read_only: false,
+            create_host_path: true,
+        });
+    }
+}
+
+/// The Elasticsearch containers that are snapshotted.
+pub fn snapshotted(stack: &Stack) -> impl Iterator<Item = &Service> {
+    stack
+        .services
+        .iter()
+        .filter(move |s| stack.backups.enabled && !s.external && s.kind == Kind::Elasticsearch)
+}
+
+/// The snapshots of every Elasticsearch container of the stack.
+pub fn snapshots(stack: &Stack) -> Vec<Snapshot> {
+    snapshotted(stack)
+        .map(|s| {
+            let (owner, group) = contracts::confinement(Kind::Elasticsearch)
+                .user
+                .and_then(|u| u.split_once(':'))
+                .unwrap_or(("1000", "0"));
+            Snapshot {
+                service: s.compose_name.clone(),
+                repository: snapshot_dir(stack, s),
+                owner: owner.to_owned(),
+                group: group.to_owned(),
+                file: format!("{}.snapshot.tar", s.name),
+                command: snapshot_command(secret_file(s, "password").as_deref()),
+            }
+        })
+        .collect()
+}
+
+/// Registers the repository, deletes its previous snapshot and takes a new
+/// one, waiting for it; fails unless Elasticsearch reports `SUCCESS`. The
+/// administrator's password reaches curl on its standard input (a `printf`
+/// builtin), never a command line.
+fn snapshot_command(password_file: Option<&str>) -> String {
+    let auth = match password_file {
+        Some(f) => format!("printf 'user = elastic:%s\\n' \"$(cat {f})\""),
+        None => ":".to_owned(),
+    };
+    let n = SNAPSHOT_NAME;
+    format!(
+        concat!(
+            "set -eu; ",
+            "api() {{ r=$({auth} | curl -sS -K - -w ' %{{http_code}}' -X \"$1\" -H 'Content-Type: application/json' \"http://127.0.0.1:9200/_snapshot/{n}$2\" ${{4:+-d \"$4\"}}); ",
+            "case \" $3 \" in *\" ${{r##* }} \"*) ;; *) echo \"futurestack: elasticsearch answered $1 _snapshot/{n}$2 with: $r\" >&2; exit 1;; esac; }}; ",
+            "api PUT '' 200 '{{\"type\":\"fs\",\"settings\":{{\"location\":\"{mount}\"}}}}'; ",
+            "api DELETE /{n} '200 404'; ",
+            "api PUT '/{n}?wait_for_completion=true' 200 '{{\"include_global_state\":true}}'; ",
+            "case \"$r\" in *'\"state\":\"SUCCESS\"'*) ;; *) echo \"futurestack: elasticsearch snapshot did not succeed: $r\" >&2; exit 1;; esac"
+        ),
+        auth = auth,
+        n = n,
+        mount = SNAPSHOT_MOUNT,
+    )
 }
 
 fn secret_file(s: &Service, role: &str) -> Option<String> {

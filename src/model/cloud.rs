@@ -97,19 +97,26 @@ pub fn ram_name(stack: &Stack) -> String {
 
 /// The RAM policy the agent needs: the stack's OOS encrypted parameters and the
 /// KMS secret value behind them (AlibabaCloudDocs/ecs at 322eaab8, "Use OOS
-/// Parameter Store in Cloud Assistant commands").
+/// Parameter Store in Cloud Assistant commands"); with `backups.oss`, adding
+/// objects under the stack's prefix of the backup bucket, and nothing else
+/// there (no read, list, delete: a compromised host cannot erase the copies).
 pub fn ram_policy(stack: &Stack) -> serde_json::Value {
-    serde_json::json!({
-        "Version": "1",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["oos:GetSecretParameter", "oos:GetSecretParameters"],
-                "Resource": [format!("acs:oos:*:*:secretparameter/futurestack-{}-*", stack.project)],
-            },
-            {"Effect": "Allow", "Action": ["kms:GetSecretValue"], "Resource": ["*"]},
-        ],
-    })
+    let mut statements = vec![
+        serde_json::json!({
+            "Effect": "Allow",
+            "Action": ["oos:GetSecretParameter", "oos:GetSecretParameters"],
+            "Resource": [format!("acs:oos:*:*:secretparameter/futurestack-{}-*", stack.project)],
+        }),
+        serde_json::json!({"Effect": "Allow", "Action": ["kms:GetSecretValue"], "Resource": ["*"]}),
+    ];
+    if let Some(oss) = super::backup::oss(stack) {
+        statements.push(serde_json::json!({
+            "Effect": "Allow",
+            "Action": ["oss:PutObject"],
+            "Resource": [format!("acs:oss:*:*:{}/{}/*", oss.bucket, oss.prefix)],
+        }));
+    }
+    serde_json::json!({"Version": "1", "Statement": statements})
 }
 
 /// The trust policy of a role that ECS instances assume.
@@ -126,8 +133,18 @@ pub fn ecs_trust_policy() -> serde_json::Value {
 
 pub const RAM_ROLE_DESCRIPTION: &str =
     "Role of the host: Cloud Assistant reads the stack's secrets with it.";
-pub const RAM_POLICY_DESCRIPTION: &str =
-    "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host.";
+/// What the policy of [`ram_policy`] is for.
+pub fn ram_policy_description(stack: &Stack) -> &'static str {
+    if super::backup::oss(stack).is_some() {
+        "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host, and the host add backups to OSS."
+    } else {
+        "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host."
+    }
+}
+/// What the backup bucket's lifecycle rule is called.
+pub fn backup_rule_id(stack: &Stack) -> String {
+    format!("futurestack-{}-backups", stack.project)
+}
 pub const DEPLOY_OUTPUT_DESCRIPTION: &str =
     "Cloud Assistant invocation of the deploy (its output is in the ECS console).";
 

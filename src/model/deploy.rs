@@ -252,11 +252,27 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     }
     s.line("FUTURESTACK_ENV");
     s.line("mv -f \"$stack_dir/.env.new\" \"$stack_dir/.env\"");
+    let snapshots = super::backup::snapshots(stack);
+    if !snapshots.is_empty() {
+        s.line("");
+        s.line("# Elasticsearch's snapshot repositories, written by the image's user.");
+        for snap in &snapshots {
+            s.line(&format!(
+                "install -d -o {} -g {} -m 0770 {}",
+                snap.owner,
+                snap.group,
+                sh_quote(&snap.repository)
+            ));
+        }
+    }
+    if super::backup::oss(stack).is_some() {
+        s.line("command -v python3 >/dev/null || fail 'python3 is missing: the backup copies to OSS with it (backup/oss-put.py)'");
+    }
     s.line("");
     s.line("docker compose up --detach --remove-orphans --wait --wait-timeout 900");
     let backup_unit = super::backup::unit_name(stack);
     s.line("");
-    if super::backup::dumps(stack).is_empty() {
+    if !super::backup::has_backup(stack) {
         s.line("# No scheduled backups: a timer from an earlier deploy is removed.");
         s.line(&format!(
             "systemctl disable --now {} 2>/dev/null || true",

@@ -74,6 +74,7 @@ impl TlsFiles {
             source,
             target: target.into(),
             read_only: true,
+            create_host_path: false,
         };
         match self.source {
             TlsSource::Acme => vec![
@@ -328,6 +329,7 @@ pub fn add(spec: &Spec, services: &mut Vec<Service>) -> Option<Model> {
         source: "./nginx/nginx.conf".into(),
         target: "/etc/nginx/nginx.conf".into(),
         read_only: true,
+        create_host_path: false,
     }];
     if let Some(t) = &tls_files {
         binds.extend(t.binds());

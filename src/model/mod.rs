@@ -211,6 +211,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
 
     let project = format!("{}-{}", spec.stack, env);
     unique_names_on_external_networks(spec, &project, &mut services);
+    backup::add_repositories(&project, &spec.backups, &mut services);
     let jobs: Vec<Service> = services
         .iter()
         .filter_map(|db| accounts::job(db, monitoring::generated_service))
@@ -279,7 +280,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         secrets,
         volumes,
         logging: spec.logging.clone(),
-        backups: spec.backups,
+        backups: spec.backups.clone(),
         host_origin: None,
         port_origins: BTreeMap::new(),
         origins: BTreeMap::new(),

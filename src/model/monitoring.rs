@@ -339,6 +339,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
             source: "/".into(),
             target: "/host".into(),
             read_only: true,
+            create_host_path: false,
         }];
         jobs.push(ScrapeJob {
             job: "node-exporter".into(),
@@ -367,6 +368,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
             source: "./alertmanager".into(),
             target: "/etc/alertmanager".into(),
             read_only: true,
+            create_host_path: false,
         }];
         // Alertmanager reads the webhook tokens and SMTP passwords; a DingTalk
         // robot's secrets go to the bridge's config writer instead.
@@ -426,11 +428,13 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                 source: "./grafana/provisioning".into(),
                 target: "/etc/grafana/provisioning".into(),
                 read_only: true,
+                create_host_path: false,
             },
             Bind {
                 source: "./grafana/dashboards".into(),
                 target: "/var/lib/grafana/dashboards".into(),
                 read_only: true,
+                create_host_path: false,
             },
         ];
         grafana
@@ -481,6 +485,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
             source: "./prometheus".into(),
             target: "/etc/prometheus".into(),
             read_only: true,
+            create_host_path: false,
         }];
         prometheus.depends_on = vec![Dependency {
             service: "alertmanager".into(),

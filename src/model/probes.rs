@@ -53,6 +53,7 @@ pub fn tls(
         source: "./blackbox".into(),
         target: "/etc/blackbox_exporter".into(),
         read_only: true,
+        create_host_path: false,
     }];
     exporter.uses = vec![nginx.name.clone()];
     exporter.depends_on = vec![Dependency {

@@ -111,6 +111,9 @@ pub struct Bind {
     pub source: String,
     pub target: String,
     pub read_only: bool,
+    /// Whether Compose may create a missing source (an empty folder owned by
+    /// root); otherwise the daemon refuses to start without it.
+    pub create_host_path: bool,
 }
 
 impl Service {

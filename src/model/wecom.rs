@@ -51,6 +51,7 @@ pub fn service(
         source: "./wecom-bridge".into(),
         target: SCRIPT_DIR.into(),
         read_only: true,
+        create_host_path: false,
     }];
     // Receiver and secret names are DNS labels: `,` and `=` cannot occur.
     let routes: Vec<String> = robots

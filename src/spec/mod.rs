@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 pub use accounts::Account;
 pub use app::{AppHealth, HealthTool};
-pub use backup::Backups;
+pub use backup::{Backups, OssCopy};
 pub use edge::{Edge, RateLimit, Route, Tls, TlsSource};
 pub use host::{
     Bootstrap, DiskCategory, Host, HostMode, Provider, Reserved, Snapshots, TerraformState,

@@ -26,6 +26,8 @@ struct View<'a> {
     /// Scheduled backups: whether, what, where.
     backup: bool,
     dumps: Vec<crate::model::backup::Dump>,
+    snapshots: Vec<crate::model::backup::Snapshot>,
+    oss: Option<crate::model::backup::OssTarget>,
     backup_dir: String,
     backup_unit: String,
     stack_dir: String,
@@ -54,13 +56,13 @@ struct ServiceView<'a> {
     /// `(name, uid, gid, mode)`: the long syntax, with the image's contract.
     secrets: Vec<(&'a str, Option<String>, Option<String>, String)>,
     volumes: Vec<(&'a str, &'a str)>,
-    /// `(source, target, read_only)`, written in the long syntax with
-    /// `bind.create_host_path: false`: Compose then mounts through the Engine's
+    /// `(source, target, read_only, create_host_path)`, written in the long
+    /// syntax; with `bind.create_host_path: false` Compose mounts through the Engine's
     /// mount API, whose daemon refuses a missing source instead of creating an
     /// empty directory there (docker/compose `pkg/compose/create.go`,
     /// `bindRequiresMountAPI`, v2.0.0 to v5.5.0; docker/compose#13602 reports
     /// Docker Desktop ignoring it, so the deploy checks the TLS files itself).
-    binds: Vec<(&'a str, &'a str, bool)>,
+    binds: Vec<(&'a str, &'a str, bool, bool)>,
     healthcheck: Option<HealthView>,
     /// `no-new-privileges` and `cap_drop: [ALL]` (see `model::contracts::confinement`).
     confined: bool,
@@ -162,8 +164,10 @@ pub fn render(
         log_max_size: stack.logging.max_size.docker(),
         log_max_files: stack.logging.max_files.to_string(),
         exceptions: lint_exceptions(stack),
-        backup: !dumps.is_empty(),
+        backup: crate::model::backup::has_backup(stack),
         dumps,
+        snapshots: crate::model::backup::snapshots(stack),
+        oss: crate::model::backup::oss(stack),
         backup_dir: crate::model::backup::dir(stack),
         backup_unit: crate::model::backup::unit_name(stack),
         stack_dir: crate::model::deploy::stack_dir(stack),
@@ -325,7 +329,14 @@ fn service_view<'a>(
         binds: s
             .binds
             .iter()
-            .map(|b| (b.source.as_str(), b.target.as_str(), b.read_only))
+            .map(|b| {
+                (
+                    b.source.as_str(),
+                    b.target.as_str(),
+                    b.read_only,
+                    b.create_host_path,
+                )
+            })
             .collect(),
         volumes: s
             .volumes

@@ -113,7 +113,48 @@ pub fn bundle_url_ok(url: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]@!&()*+,;=%".contains(c))
 }
 
+/// FS179: `backups.oss` copies backups that are taken, into a bucket the
+/// templates can create.
+fn backup_copy(ctx: &mut Ctx) {
+    let spec = ctx.spec;
+    let Some(oss) = &spec.backups.oss else {
+        return;
+    };
+    let at = ctx.at(&["backups", "oss"]);
+    let mut problems = Vec::new();
+    if !spec.backups.enabled {
+        problems.push((
+            "`backups.oss` copies the backups to OSS, but `backups.enabled` is false".to_owned(),
+            "remove `backups.oss`, or turn the backups on".to_owned(),
+        ));
+    } else if !crate::model::backup::has_backup(ctx.stack) {
+        problems.push((
+            "`backups.oss` copies the backups to OSS, but the stack has no PostgreSQL, MySQL, Redis or Elasticsearch container to back up".to_owned(),
+            "remove `backups.oss`: managed and external databases are backed up by their own service".to_owned(),
+        ));
+    }
+    if let Some(state) = spec
+        .host
+        .terraform_state
+        .as_ref()
+        .filter(|t| t.bucket == oss.bucket)
+    {
+        problems.push((
+            format!("the backup bucket `{}` is also `host.terraform_state.bucket`, which must already exist; the templates create the backup bucket", state.bucket),
+            "name a new bucket for the backups".to_owned(),
+        ));
+    }
+    for (message, help) in problems {
+        ctx.push(
+            Diagnostic::error("FS179", message)
+                .at_opt(at.clone())
+                .with_help(help),
+        );
+    }
+}
+
 pub fn check(ctx: &mut Ctx) {
+    backup_copy(ctx);
     match ctx.spec.host.mode {
         HostMode::New => new_host_is_self_contained(ctx),
         HostMode::Existing => existing_host_settings(ctx),

@@ -24,10 +24,51 @@ resource "alicloud_security_group_rule" "ingress_443" {
   description       = "nginx (https) from anywhere"
 }
 
+resource "alicloud_oss_bucket" "backups" {
+  # checkov:skip=CKV_ALI_6:encrypted at rest with OSS-managed keys (AES256); a customer master key would add a KMS key to pay for and keep
+  # checkov:skip=CKV_ALI_10:each copy is written once under a new key (x-oss-forbid-overwrite) and the host may not delete; versioning would keep what the lifecycle rule removes
+  # checkov:skip=CKV_ALI_11:the host uploads through the region's internal endpoint; transfer acceleration is for distant clients
+  # checkov:skip=CKV_ALI_12:access logging needs a second bucket; the RAM policy lets only this stack's host add objects
+  bucket        = "future-backups-prod"
+  force_destroy = false
+
+  server_side_encryption_rule {
+    sse_algorithm = "AES256"
+  }
+
+  lifecycle_rule {
+    id      = "futurestack-future-prod-backups"
+    prefix  = "futurestack/future-prod/"
+    enabled = true
+
+    expiration {
+      days = 30
+    }
+
+    abort_multipart_upload {
+      days = 1
+    }
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "alicloud_oss_bucket_acl" "backups" {
+  bucket = alicloud_oss_bucket.backups.bucket
+  acl    = "private"
+}
+
+resource "alicloud_oss_bucket_public_access_block" "backups" {
+  bucket              = alicloud_oss_bucket.backups.bucket
+  block_public_access = true
+}
+
 resource "alicloud_ram_policy" "deploy" {
   policy_name     = "futurestack-future-prod-deploy"
-  policy_document = "{\"Statement\":[{\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Effect\":\"Allow\",\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-prod-*\"]},{\"Action\":[\"kms:GetSecretValue\"],\"Effect\":\"Allow\",\"Resource\":[\"*\"]}],\"Version\":\"1\"}"
-  description     = "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host."
+  policy_document = "{\"Statement\":[{\"Action\":[\"oos:GetSecretParameter\",\"oos:GetSecretParameters\"],\"Effect\":\"Allow\",\"Resource\":[\"acs:oos:*:*:secretparameter/futurestack-future-prod-*\"]},{\"Action\":[\"kms:GetSecretValue\"],\"Effect\":\"Allow\",\"Resource\":[\"*\"]},{\"Action\":[\"oss:PutObject\"],\"Effect\":\"Allow\",\"Resource\":[\"acs:oss:*:*:future-backups-prod/futurestack/future-prod/*\"]}],\"Version\":\"1\"}"
+  description     = "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host, and the host add backups to OSS."
 }
 
 resource "alicloud_ram_role_policy_attachment" "deploy" {

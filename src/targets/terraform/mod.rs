@@ -13,6 +13,7 @@ use crate::model::deploy::{self, Substitution};
 use crate::render::{Files, with_banner};
 use crate::spec::HostMode;
 
+mod backup;
 mod managed;
 
 use super::hcl::{Block, list, raw, render as hcl, string};
@@ -53,6 +54,7 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
     };
     main.extend(ingress(stack, existing));
     main.extend(managed::blocks(stack));
+    main.extend(backup::blocks(stack));
     main.extend(deploy_blocks(stack, existing));
     files.insert("terraform/main.tf".into(), hcl(&main));
     files.insert(
@@ -375,7 +377,7 @@ fn deploy_blocks(stack: &Stack, existing: bool) -> Vec<Block> {
                 "policy_document",
                 string(&cloud::ram_policy(stack).to_string()),
             )
-            .attr("description", string(cloud::RAM_POLICY_DESCRIPTION)),
+            .attr("description", string(cloud::ram_policy_description(stack))),
         Block::new(
             "resource",
             &["alicloud_ram_role_policy_attachment", "deploy"],

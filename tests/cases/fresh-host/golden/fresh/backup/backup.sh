@@ -2,7 +2,8 @@
 # Do not edit: change the spec, then run `futurestack generate`.
 # Takes a logical backup of every database of this stack into
 # /var/backups/futurestack/future-fresh/<UTC time>/, with SHA-256 sums, and removes
-# backups older than 7 days. Run with bash by
+# backups older than 7 days; then copies it to the OSS bucket
+# future-backups-fresh (under futurestack/future-fresh/, kept 14 days). Run with bash by
 # futurestack-future-fresh-backup.timer; restore with the steps in the README ("Backups").
 set -euo pipefail
 umask 077
@@ -18,5 +19,8 @@ docker compose exec -T 'redis' sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis-pa
 (cd "$out" && sha256sum -- * > SHA256SUMS)
 mv "$out" "$done"
 out=$done
-find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +'7' -exec rm -rf -- {} +
+find "$root" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*Z*' -mtime +'7' -exec rm -rf -- {} +
 echo "futurestack: backup in $out"
+# Off the host: each file to the bucket, SHA256SUMS last, with the instance
+# RAM role's temporary credentials (it may only add objects under the prefix).
+python3 backup/oss-put.py 'future-backups-fresh' 'futurestack/future-fresh' "$out"

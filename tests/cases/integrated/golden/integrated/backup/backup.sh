@@ -16,8 +16,13 @@ mkdir -p "$out"
 docker compose exec -T 'future-integrated-mysql' sh -c 'MYSQL_PWD="$(cat /run/secrets/mysql-root-password)" exec mysqldump --user=root --single-transaction --routines --events --triggers --all-databases' > "$out/"'mysql.sql'
 docker compose exec -T 'future-integrated-postgres' sh -c 'exec pg_dump --username='\''future_user'\'' --dbname='\''future_analytics'\'' --format=custom' > "$out/"'postgres.dump'
 docker compose exec -T 'future-integrated-redis' sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis-password)" exec redis-cli --rdb -' > "$out/"'redis.rdb'
+# Elasticsearch: one snapshot in the repository the container writes as its
+# image user, archived whole.
+install -d -o '1000' -g '0' -m 0770 '/var/backups/futurestack/future-integrated/.snapshots/elasticsearch'
+docker compose exec -T 'future-integrated-elasticsearch' sh -c 'set -eu; api() { r=$(printf '\''user = elastic:%s\n'\'' "$(cat /run/secrets/elastic-password)" | curl -sS -K - -w '\'' %{http_code}'\'' -X "$1" -H '\''Content-Type: application/json'\'' "http://127.0.0.1:9200/_snapshot/futurestack$2" ${4:+-d "$4"}); case " $3 " in *" ${r##* } "*) ;; *) echo "futurestack: elasticsearch answered $1 _snapshot/futurestack$2 with: $r" >&2; exit 1;; esac; }; api PUT '\'''\'' 200 '\''{"type":"fs","settings":{"location":"/usr/share/elasticsearch/snapshots"}}'\''; api DELETE /futurestack '\''200 404'\''; api PUT '\''/futurestack?wait_for_completion=true'\'' 200 '\''{"include_global_state":true}'\''; case "$r" in *'\''"state":"SUCCESS"'\''*) ;; *) echo "futurestack: elasticsearch snapshot did not succeed: $r" >&2; exit 1;; esac'
+tar -C '/var/backups/futurestack/future-integrated/.snapshots/elasticsearch' -cf "$out/"'elasticsearch.snapshot.tar' .
 (cd "$out" && sha256sum -- * > SHA256SUMS)
 mv "$out" "$done"
 out=$done
-find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +'7' -exec rm -rf -- {} +
+find "$root" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*Z*' -mtime +'7' -exec rm -rf -- {} +
 echo "futurestack: backup in $out"

@@ -17,5 +17,5 @@ docker compose exec -T 'postgres' sh -c 'exec pg_dump --username='\''future_user
 (cd "$out" && sha256sum -- * > SHA256SUMS)
 mv "$out" "$done"
 out=$done
-find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +'7' -exec rm -rf -- {} +
+find "$root" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*Z*' -mtime +'7' -exec rm -rf -- {} +
 echo "futurestack: backup in $out"
