@@ -101,7 +101,7 @@ psql -q -U future_user -d future_recommend -c "create table r (id int); insert i
 # MariaDB (Debian has no MySQL 8 server; mysqldump and the replay are alike),
 # root with the password the MySQL image gives it.
 mkdir -p /run/mysqld "$work/my"; chown mysql /run/mysqld "$work/my"
-mariadb-install-db --user=mysql --datadir="$work/my" --auth-root-authentication-method=normal >/dev/null 2>&1
+mariadb-install-db --user=mysql --datadir="$work/my" --auth-root-authentication-method=normal >"$work/install.log" 2>&1 || {{ echo "mariadb-install-db failed:"; cat "$work/install.log"; exit 1; }}
 /usr/sbin/mariadbd --user=mysql --datadir="$work/my" --socket=/run/mysqld/mysqld.sock --skip-networking --skip-log-bin >"$work/my.log" 2>&1 &
 for _ in $(seq 1 100); do mariadb -u root -e 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
 mariadb -u root -e "ALTER USER root@localhost IDENTIFIED BY 'root-pw'; CREATE DATABASE future_users; CREATE TABLE future_users.u (id INT PRIMARY KEY, name TEXT); INSERT INTO future_users.u VALUES (1, 'ann'), (2, 'bo'); CREATE DATABASE future_recommend; CREATE TABLE future_recommend.s (x INT); INSERT INTO future_recommend.s VALUES (5)"
@@ -186,6 +186,9 @@ runuser -u postgres -- {bin}/pg_ctl -D "$work/pg" stop -m fast >/dev/null
         python = python.display(),
         sandbox = sandbox.display(),
     );
+    // One MariaDB at a time: two installs at once have failed without a word.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     Some(namespace::run(
         &text,
         &[

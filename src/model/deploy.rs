@@ -43,13 +43,75 @@ pub struct Substitution {
     pub notify: Option<String>,
 }
 
-/// The systemd unit that keeps containers from the ECS metadata service (new
-/// hosts; on an existing host other stacks may rely on it).
+/// The systemd unit that keeps every container of a new host (the stack's
+/// own) from the ECS metadata service.
 pub const METADATA_GUARD_UNIT: &str = "futurestack-metadata-guard.service";
 
-/// What the unit runs: an idempotent REJECT of 100.100.100.200 in Docker's
+/// What that unit runs: an idempotent REJECT of 100.100.100.200 in Docker's
 /// DOCKER-USER chain (created first if Docker has not yet).
 pub const METADATA_GUARD_RULE: &str = "iptables -w -N DOCKER-USER 2>/dev/null || true; iptables -w -C DOCKER-USER -d 100.100.100.200/32 -j REJECT 2>/dev/null || iptables -w -I DOCKER-USER -d 100.100.100.200/32 -j REJECT";
+
+/// Whether the host gets the guard: a new host always; an existing one when
+/// the stack has networks of its own (on networks it only joins, other stacks'
+/// bridges carry its traffic, and it cannot tell its containers apart there).
+pub fn has_metadata_guard(stack: &Stack) -> bool {
+    stack.host.mode == HostMode::New || !stack_bridges(stack).is_empty()
+}
+
+/// The guard's unit: on an existing host, one per stack, since other stacks
+/// there may rely on the metadata service and keep their access.
+pub fn metadata_guard_unit(stack: &Stack) -> String {
+    match stack.host.mode {
+        HostMode::New => METADATA_GUARD_UNIT.to_owned(),
+        HostMode::Existing => format!("futurestack-{}-metadata-guard.service", stack.project),
+    }
+}
+
+/// What the guard's unit runs. On an existing host only traffic coming in from
+/// the stack's own bridges ([`bridge_name`]) is refused; containers of the
+/// stack on a network it does not own (`external`) are not covered.
+pub fn metadata_guard_rule(stack: &Stack) -> String {
+    if stack.host.mode == HostMode::New {
+        return METADATA_GUARD_RULE.to_owned();
+    }
+    let mut rule = "iptables -w -N DOCKER-USER 2>/dev/null || true".to_owned();
+    for bridge in stack_bridges(stack) {
+        let spec = format!("DOCKER-USER -i {bridge} -d 100.100.100.200/32 -j REJECT");
+        rule.push_str(&format!(
+            "; iptables -w -C {spec} 2>/dev/null || iptables -w -I {spec}"
+        ));
+    }
+    rule
+}
+
+/// The Linux bridge of one of the stack's own networks on an existing host:
+/// `fs` and 12 hex digits of the network's SHA-256, within the kernel's 15
+/// characters for an interface name (IFNAMSIZ), set through the bridge
+/// driver's `com.docker.network.bridge.name` option (moby `libnetwork/drivers/bridge`).
+pub fn bridge_name(stack: &Stack, network: &str) -> Option<String> {
+    (stack.host.mode == HostMode::Existing).then(|| {
+        format!(
+            "fs{}",
+            &sha256_hex(format!("{}/{network}", stack.project).as_bytes())[..12]
+        )
+    })
+}
+
+/// The bridges of the networks the stack creates and its containers use.
+pub fn stack_bridges(stack: &Stack) -> Vec<String> {
+    stack
+        .networks
+        .iter()
+        .filter(|n| n.external.is_none())
+        .filter(|n| {
+            stack
+                .services
+                .iter()
+                .any(|s| !s.external && s.networks.contains(&n.key))
+        })
+        .filter_map(|n| bridge_name(stack, &n.key))
+        .collect()
+}
 
 /// Cloud Assistant's reference to a secret's OOS encrypted parameter.
 pub fn secret_reference(stack: &Stack, secret: &CloudSecret) -> String {
@@ -191,14 +253,22 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("  install -D -m 0644 \"$work/files/$path\" \"$stack_dir/$path\"");
     s.line("done < \"$work/SHA256SUMS\"");
     s.line("cd \"$stack_dir\"");
-    if new_host {
+    if has_metadata_guard(stack) {
         s.line("");
-        s.line("# Containers never reach the metadata service (the host is the stack's own).");
+        if new_host {
+            s.line("# Containers never reach the metadata service (the host is the stack's own).");
+        } else {
+            s.line(
+                "# The stack's containers never reach the metadata service (others keep theirs).",
+            );
+        }
+        let unit = metadata_guard_unit(stack);
         s.line(&format!(
-            "install -m 0644 host/metadata-guard.service /etc/systemd/system/{METADATA_GUARD_UNIT}"
+            "install -m 0644 host/metadata-guard.service /etc/systemd/system/{unit}"
         ));
         s.line("systemctl daemon-reload");
-        s.line(&format!("systemctl enable --now {METADATA_GUARD_UNIT}"));
+        s.line(&format!("systemctl enable {unit}"));
+        s.line(&format!("systemctl restart {unit}"));
     }
 
     let tls = stack.edge.as_ref().and_then(|e| e.tls_files.as_ref());

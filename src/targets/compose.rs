@@ -21,8 +21,9 @@ struct View<'a> {
     /// On a new host (the stack owns it): the systemd unit that keeps
     /// containers from the metadata service.
     metadata_guard: bool,
-    unit: &'static str,
-    rule: &'static str,
+    existing_host: bool,
+    unit: String,
+    rule: String,
     /// Scheduled backups: whether, what, where.
     backup: bool,
     dumps: Vec<crate::model::backup::Dump>,
@@ -89,6 +90,8 @@ struct NetworkView<'a> {
     description: Option<&'a str>,
     external: Option<&'a str>,
     internal: bool,
+    /// The Linux bridge's name (existing hosts: the metadata guard names it).
+    bridge: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -148,6 +151,7 @@ pub fn render(
                 description: n.description.as_deref(),
                 external: n.external.as_deref(),
                 internal: n.internal,
+                bridge: crate::model::deploy::bridge_name(stack, &n.key),
             })
             .collect(),
         volumes: stack.volumes.iter().map(|v| v.name.as_str()).collect(),
@@ -173,9 +177,10 @@ pub fn render(
         stack_dir: crate::model::deploy::stack_dir(stack),
         retention: stack.backups.retention_days,
         hour: format!("{:02}", stack.backups.hour),
-        metadata_guard: stack.host.mode == crate::spec::HostMode::New,
-        unit: crate::model::deploy::METADATA_GUARD_UNIT,
-        rule: crate::model::deploy::METADATA_GUARD_RULE,
+        metadata_guard: crate::model::deploy::has_metadata_guard(stack),
+        existing_host: stack.host.mode == crate::spec::HostMode::Existing,
+        unit: crate::model::deploy::metadata_guard_unit(stack),
+        rule: crate::model::deploy::metadata_guard_rule(stack),
     };
     render::render_target(templates, env, dir, stack, &view)
 }
