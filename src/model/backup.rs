@@ -23,7 +23,7 @@
 //!   repository"; checked against a stand-in in `tests/backup_restore.rs`).
 //!
 //! With `backups.oss`, each finished backup is also copied to an OSS bucket by
-//! `backup/oss-put.py` (see its header), under [`oss_prefix`]; the templates
+//! `backup/oss-put.py` (see its header), under `futurestack/<project>/`; the templates
 //! create the bucket with a lifecycle rule that removes copies after their
 //! retention, and the host's RAM policy may only add objects there.
 
@@ -48,7 +48,8 @@ pub struct Dump {
 }
 
 /// One Elasticsearch snapshot: the service, its repository's host folder
-/// (owned by the image's user), the archive it becomes, the command run in it.
+/// (made the image user's `owner:group` by the deploy and by each backup), the
+/// archive it becomes, the command run in it.
 #[derive(serde::Serialize)]
 pub struct Snapshot {
     pub service: String,
@@ -59,6 +60,19 @@ pub struct Snapshot {
     pub command: String,
 }
 
+impl Snapshot {
+    /// The deploy's line that makes the repository folder the image user's
+    /// (`backup/backup.sh` writes the same from these fields).
+    pub fn prepare(&self) -> String {
+        format!(
+            "install -d -o {} -g {} -m 0770 {}",
+            quote(&self.owner),
+            quote(&self.group),
+            quote(&self.repository)
+        )
+    }
+}
+
 /// Where a finished backup is copied in OSS.
 #[derive(serde::Serialize)]
 pub struct OssTarget {
@@ -66,6 +80,8 @@ pub struct OssTarget {
     /// Objects are `<prefix>/<UTC time>/<file>`.
     pub prefix: String,
     pub retention_days: u32,
+    /// The id of the bucket's lifecycle rule for this stack.
+    pub rule_id: String,
 }
 
 pub fn unit_name(stack: &Stack) -> String {
@@ -76,11 +92,6 @@ pub fn dir(stack: &Stack) -> String {
     format!("{ROOT}/{}", stack.project)
 }
 
-/// The OSS prefix the host writes backups under (and nothing else).
-pub fn oss_prefix(stack: &Stack) -> String {
-    format!("futurestack/{}", stack.project)
-}
-
 /// The OSS copy, when the spec asks for one and there is something to back up.
 pub fn oss(stack: &Stack) -> Option<OssTarget> {
     let copy = stack.backups.oss.as_ref()?;
@@ -89,23 +100,16 @@ pub fn oss(stack: &Stack) -> Option<OssTarget> {
     }
     Some(OssTarget {
         bucket: copy.bucket.clone(),
-        prefix: oss_prefix(stack),
+        // The host writes backups under this prefix, and nothing else.
+        prefix: format!("futurestack/{}", stack.project),
         retention_days: copy.retention_days,
+        rule_id: format!("futurestack-{}-backups", stack.project),
     })
 }
 
 /// Whether the stack has anything to back up (the timer is installed).
 pub fn has_backup(stack: &Stack) -> bool {
     !dumps(stack).is_empty() || !snapshots(stack).is_empty()
-}
-
-/// The host folder holding `s`'s snapshot repository, bound at [`SNAPSHOT_MOUNT`].
-pub fn snapshot_dir(stack: &Stack, s: &Service) -> String {
-    repository_dir(&stack.project, &s.name)
-}
-
-fn repository_dir(project: &str, service: &str) -> String {
-    format!("{ROOT}/{project}/.snapshots/{service}")
 }
 
 /// Gives each Elasticsearch container its snapshot repository: `path.repo`
@@ -126,7 +130,7 @@ pub(super) fn add_repositories(
     {
         s.env.insert("path.repo".into(), SNAPSHOT_MOUNT.into());
         s.binds.push(Bind {
-            source: repository_dir(project, &s.name),
+            source: format!("{ROOT}/{project}/.snapshots/{}", s.name),
             target: SNAPSHOT_MOUNT.into(),
             read_only: false,
             create_host_path: true,
@@ -134,30 +138,27 @@ pub(super) fn add_repositories(
     }
 }
 
-/// The Elasticsearch containers that are snapshotted.
-pub fn snapshotted(stack: &Stack) -> impl Iterator<Item = &Service> {
+/// The snapshots of every Elasticsearch container that [`add_repositories`]
+/// gave a repository (its bind at [`SNAPSHOT_MOUNT`]).
+pub fn snapshots(stack: &Stack) -> Vec<Snapshot> {
     stack
         .services
         .iter()
-        .filter(move |s| stack.backups.enabled && !s.external && s.kind == Kind::Elasticsearch)
-}
-
-/// The snapshots of every Elasticsearch container of the stack.
-pub fn snapshots(stack: &Stack) -> Vec<Snapshot> {
-    snapshotted(stack)
-        .map(|s| {
+        .filter(|s| s.kind == Kind::Elasticsearch)
+        .filter_map(|s| {
+            let bind = s.binds.iter().find(|b| b.target == SNAPSHOT_MOUNT)?;
+            // The image's user (`1000:0`), who writes the repository.
             let (owner, group) = contracts::confinement(Kind::Elasticsearch)
-                .user
-                .and_then(|u| u.split_once(':'))
-                .unwrap_or(("1000", "0"));
-            Snapshot {
+                .user?
+                .split_once(':')?;
+            Some(Snapshot {
                 service: s.compose_name.clone(),
-                repository: snapshot_dir(stack, s),
+                repository: bind.source.clone(),
                 owner: owner.to_owned(),
                 group: group.to_owned(),
                 file: format!("{}.snapshot.tar", s.name),
                 command: snapshot_command(secret_file(s, "password").as_deref()),
-            }
+            })
         })
         .collect()
 }

@@ -141,10 +141,7 @@ pub fn ram_policy_description(stack: &Stack) -> &'static str {
         "Lets Cloud Assistant read the stack's OOS encrypted parameters on the host."
     }
 }
-/// What the backup bucket's lifecycle rule is called.
-pub fn backup_rule_id(stack: &Stack) -> String {
-    format!("futurestack-{}-backups", stack.project)
-}
+
 pub const DEPLOY_OUTPUT_DESCRIPTION: &str =
     "Cloud Assistant invocation of the deploy (its output is in the ECS console).";
 

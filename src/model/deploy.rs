@@ -47,10 +47,6 @@ pub struct Substitution {
 /// own) from the ECS metadata service.
 pub const METADATA_GUARD_UNIT: &str = "futurestack-metadata-guard.service";
 
-/// What that unit runs: an idempotent REJECT of 100.100.100.200 in Docker's
-/// DOCKER-USER chain (created first if Docker has not yet).
-pub const METADATA_GUARD_RULE: &str = "iptables -w -N DOCKER-USER 2>/dev/null || true; iptables -w -C DOCKER-USER -d 100.100.100.200/32 -j REJECT 2>/dev/null || iptables -w -I DOCKER-USER -d 100.100.100.200/32 -j REJECT";
-
 /// Whether the host gets the guard: a new host always; an existing one when
 /// the stack has networks of its own (on networks it only joins, other stacks'
 /// bridges carry its traffic, and it cannot tell its containers apart there).
@@ -67,16 +63,22 @@ pub fn metadata_guard_unit(stack: &Stack) -> String {
     }
 }
 
-/// What the guard's unit runs. On an existing host only traffic coming in from
-/// the stack's own bridges ([`bridge_name`]) is refused; containers of the
-/// stack on a network it does not own (`external`) are not covered.
+/// What the guard's unit runs: Docker's DOCKER-USER chain (created first if
+/// Docker has not yet) gets an idempotent REJECT of 100.100.100.200, for all
+/// traffic on a new host, and on an existing one only for traffic coming in
+/// from the stack's own bridges ([`bridge_name`]); containers of the stack on
+/// a network it does not own (`external`) are not covered.
 pub fn metadata_guard_rule(stack: &Stack) -> String {
-    if stack.host.mode == HostMode::New {
-        return METADATA_GUARD_RULE.to_owned();
-    }
+    let inputs = match stack.host.mode {
+        HostMode::New => vec![String::new()],
+        HostMode::Existing => stack_bridges(stack)
+            .into_iter()
+            .map(|b| format!("-i {b} "))
+            .collect(),
+    };
     let mut rule = "iptables -w -N DOCKER-USER 2>/dev/null || true".to_owned();
-    for bridge in stack_bridges(stack) {
-        let spec = format!("DOCKER-USER -i {bridge} -d 100.100.100.200/32 -j REJECT");
+    for input in inputs {
+        let spec = format!("DOCKER-USER {input}-d 100.100.100.200/32 -j REJECT");
         rule.push_str(&format!(
             "; iptables -w -C {spec} 2>/dev/null || iptables -w -I {spec}"
         ));
@@ -88,28 +90,21 @@ pub fn metadata_guard_rule(stack: &Stack) -> String {
 /// `fs` and 12 hex digits of the network's SHA-256, within the kernel's 15
 /// characters for an interface name (IFNAMSIZ), set through the bridge
 /// driver's `com.docker.network.bridge.name` option (moby `libnetwork/drivers/bridge`).
-pub fn bridge_name(stack: &Stack, network: &str) -> Option<String> {
-    (stack.host.mode == HostMode::Existing).then(|| {
+/// `None` for a network the stack joins (`external`) or on a new host.
+pub fn bridge_name(stack: &Stack, network: &super::Network) -> Option<String> {
+    (stack.host.mode == HostMode::Existing && network.external.is_none()).then(|| {
         format!(
             "fs{}",
-            &sha256_hex(format!("{}/{network}", stack.project).as_bytes())[..12]
+            &sha256_hex(format!("{}/{}", stack.project, network.key).as_bytes())[..12]
         )
     })
 }
 
-/// The bridges of the networks the stack creates and its containers use.
-pub fn stack_bridges(stack: &Stack) -> Vec<String> {
+/// The bridges of the networks the stack creates for its containers.
+fn stack_bridges(stack: &Stack) -> Vec<String> {
     stack
-        .networks
-        .iter()
-        .filter(|n| n.external.is_none())
-        .filter(|n| {
-            stack
-                .services
-                .iter()
-                .any(|s| !s.external && s.networks.contains(&n.key))
-        })
-        .filter_map(|n| bridge_name(stack, &n.key))
+        .used_networks()
+        .filter_map(|n| bridge_name(stack, n))
         .collect()
 }
 
@@ -262,7 +257,7 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
                 "# The stack's containers never reach the metadata service (others keep theirs).",
             );
         }
-        let unit = metadata_guard_unit(stack);
+        let unit = sh_quote(&metadata_guard_unit(stack));
         s.line(&format!(
             "install -m 0644 host/metadata-guard.service /etc/systemd/system/{unit}"
         ));
@@ -327,12 +322,7 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
         s.line("");
         s.line("# Elasticsearch's snapshot repositories, written by the image's user.");
         for snap in &snapshots {
-            s.line(&format!(
-                "install -d -o {} -g {} -m 0770 {}",
-                snap.owner,
-                snap.group,
-                sh_quote(&snap.repository)
-            ));
+            s.line(&snap.prepare());
         }
     }
     if super::backup::oss(stack).is_some() {

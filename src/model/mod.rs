@@ -92,6 +92,17 @@ pub struct Network {
     pub internal: bool,
 }
 
+impl Stack {
+    /// The networks the stack's own containers are on (those compose declares).
+    pub fn used_networks(&self) -> impl Iterator<Item = &Network> {
+        self.networks.iter().filter(|n| {
+            self.services
+                .iter()
+                .any(|s| !s.external && s.networks.contains(&n.key))
+        })
+    }
+}
+
 /// Names of the services futurestack adds (nginx, monitoring), which a spec's
 /// own services must not take.
 pub fn generated_names(spec: &Spec) -> Vec<String> {

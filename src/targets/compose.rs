@@ -138,20 +138,13 @@ pub fn render(
             .map(|(var, service)| EndpointView { var, service })
             .collect(),
         networks: stack
-            .networks
-            .iter()
-            .filter(|n| {
-                stack
-                    .services
-                    .iter()
-                    .any(|s| !s.external && s.networks.contains(&n.key))
-            })
+            .used_networks()
             .map(|n| NetworkView {
                 key: &n.key,
                 description: n.description.as_deref(),
                 external: n.external.as_deref(),
                 internal: n.internal,
-                bridge: crate::model::deploy::bridge_name(stack, &n.key),
+                bridge: crate::model::deploy::bridge_name(stack, n),
             })
             .collect(),
         volumes: stack.volumes.iter().map(|v| v.name.as_str()).collect(),

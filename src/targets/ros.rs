@@ -47,9 +47,8 @@ struct View {
     secret_rule: &'static str,
     ram_role_description: &'static str,
     ram_policy_description: &'static str,
-    /// With `backups.oss`: the bucket backups are copied to, and its rule's id.
+    /// With `backups.oss`: the bucket backups are copied to.
     backup_bucket: Option<crate::model::backup::OssTarget>,
-    backup_rule: String,
     deploy_output_description: &'static str,
     deploy_timeout: u32,
     urls: Vec<String>,
@@ -160,7 +159,6 @@ pub fn render(
         ram_role_description: cloud::RAM_ROLE_DESCRIPTION,
         ram_policy_description: cloud::ram_policy_description(stack),
         backup_bucket: crate::model::backup::oss(stack),
-        backup_rule: cloud::backup_rule_id(stack),
         deploy_output_description: cloud::DEPLOY_OUTPUT_DESCRIPTION,
         deploy_timeout: deploy::TIMEOUT_SECONDS,
         urls: cloud::urls(stack),

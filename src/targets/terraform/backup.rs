@@ -5,7 +5,6 @@
 
 use crate::model::Stack;
 use crate::model::backup;
-use crate::model::cloud;
 
 use super::super::hcl::{Block, raw, string};
 
@@ -27,7 +26,7 @@ pub fn blocks(stack: &Stack) -> Vec<Block> {
         .blank()
         .block(
             Block::new("lifecycle_rule", &[])
-                .attr("id", string(&cloud::backup_rule_id(stack)))
+                .attr("id", string(&oss.rule_id))
                 .attr("prefix", string(&format!("{}/", oss.prefix)))
                 .attr("enabled", raw("true"))
                 .blank()

@@ -15,8 +15,9 @@ and arrives checked (Content-MD5).
   reached through its internal endpoint, over HTTPS.
 - Signature: OSS V4 (OSS4-HMAC-SHA256) in the Authorization header, computed as
   the SDK alibabacloud-oss-v2 1.4.1 does (signer/v4.py); OSS has refused V1
-  for new buckets since 2025-09-01. tests/backup_restore.rs checks each
-  request with that SDK's signer.
+  for new buckets since 2025-09-01 (OSS documentation, "Guidelines for
+  upgrading V1 signatures to V4 signatures"). tests/backup_restore.rs checks
+  each request with that SDK's signer.
 - PutObject takes at most 5 GiB per object (OSS API reference, PutObject).
 
 Python 3.6 or later, standard library only.
