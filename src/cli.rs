@@ -61,6 +61,12 @@ pub enum Command {
         after_help = "Examples:\n  futurestack import docker-compose.yml > environments/imported.yaml\n  futurestack import /opt/production/docker-compose.yml --stack future"
     )]
     Import(ImportArgs),
+    /// Print what each environment needs, the smallest host that fits it, and
+    /// what it costs a month, from the price table its spec names.
+    #[command(
+        after_help = "Examples:\n  futurestack cost\n  futurestack cost --env prod --format json"
+    )]
+    Cost(CostArgs),
     /// Print the dependency graph of each environment.
     #[command(
         after_help = "Examples:\n  futurestack graph --env prod\n  futurestack graph --env prod --format dot | dot -Tsvg > prod.svg"
@@ -186,6 +192,16 @@ pub struct ValidateArgs {
     /// Also print each environment's host-port map and capacity budget.
     #[arg(long)]
     pub explain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+
+    /// `text` for people, `json` (the content of each environment's `cost.json`) for machines.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiagnosticFormat,
 }
 
 /// Output formats of `validate`.

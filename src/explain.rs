@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
+use crate::cost::budget;
 use crate::model::Stack;
 use crate::targets::compose::format_cpus;
-use crate::validate::budget;
 
 /// The host-port map and the capacity budget of one environment.
 pub fn explain(stack: &Stack) -> String {

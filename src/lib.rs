@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod cost;
 pub mod error;
 pub mod explain;
 pub mod fs_reader;

@@ -3,8 +3,9 @@
 
 use serde_path_to_error::Segment;
 
+use crate::cost::Problem;
 use crate::error::{Diagnostic, Error};
-use crate::load::{Loaded, SpanIndex, pointer_segment, to_json};
+use crate::load::{Loaded, SideFile, SpanIndex, pointer_segment, to_json};
 use crate::model::{self, Stack};
 use crate::render::{Files, Templates, with_banner};
 use crate::spec::Spec;
@@ -95,11 +96,69 @@ pub fn analyze(loaded: &Loaded) -> Analysis {
             }
         }
     }
-    let diagnostics = validate::run(&spec, &spans, &stack);
+    let mut diagnostics = validate::run(&spec, &spans, &stack);
+    if let (Some(cost), Some(table)) = (&spec.cost, &loaded.prices) {
+        match price(&stack, cost, table) {
+            Ok(mut report) => {
+                report.named_at = Some(table.named_at.clone());
+                stack.cost = Some(report);
+            }
+            Err(found) => diagnostics.extend(found),
+        }
+    }
     Analysis {
         stack: Some(stack),
         diagnostics,
     }
+}
+
+/// The cost report of `stack` from the price table the spec names: the table
+/// checked against its schema, then every price the stack needs looked up.
+fn price(
+    stack: &Stack,
+    cost: &crate::spec::Cost,
+    side: &SideFile,
+) -> Result<crate::cost::Report, Vec<Diagnostic>> {
+    let (json, spans) = to_json(&side.tree);
+    let found = schema::validate_prices(&json, &spans);
+    if !found.is_empty() {
+        return Err(found);
+    }
+    let table: crate::cost::PriceTable =
+        serde_path_to_error::deserialize(&json).map_err(|err| vec![typed_error(&err, &spans)])?;
+    let file = &side.file;
+    // The table's path comes from the spec folder (`--environments`) and
+    // `cost.prices`: it reaches STACK.md and cost.json as a banner path does.
+    let shown = crate::render::banner_path(file);
+    crate::cost::report(stack, cost, &table, &shown).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|problem| match problem {
+                Problem::Missing { sku, why, example } => Diagnostic::error(
+                    "FS181",
+                    format!("the price table `{file}` has no price for `{sku}` ({why})"),
+                )
+                .at(side.named_at.clone())
+                .with_help(format!("add `{sku}: {example}` under `prices:` in `{file}`")),
+                Problem::MissingField { sku, field } => Diagnostic::error(
+                    "FS181",
+                    format!("the price of `{sku}` in `{file}` has no `{field}`"),
+                )
+                .at_opt(spans.key(&crate::load::pointer(&["prices", &sku])))
+                .with_help(match field {
+                    "hourly" => "add `hourly:`, the pay-as-you-go price per unit and hour",
+                    "monthly" => "add `monthly:`, the subscription price per unit and month",
+                    _ => "add `per_gib:`, the price per GiB used",
+                }),
+                Problem::Region { table, host } => Diagnostic::error(
+                    "FS181",
+                    format!("the price table `{file}` holds for `{table}`, but the host is in `{host}`"),
+                )
+                .at_opt(spans.nearest("/region"))
+                .with_help("prices differ by region: name a price table of the host's region in `cost.prices`"),
+            })
+            .collect()
+    })
 }
 
 /// A value the schema accepted but the types did not (for example a size written

@@ -208,6 +208,7 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
     diagnostics.extend(crate::validate::shared_hosts(&stacks));
     diagnostics.extend(crate::validate::shared_between_environments(&stacks));
     diagnostics.extend(crate::validate::lifecycle::check(&stacks, &sel.today));
+    diagnostics.extend(crate::validate::lifecycle::prices(&stacks, &sel.today));
     sort_diagnostics(&mut diagnostics);
     if sel.deny_warnings {
         for d in &mut diagnostics {

@@ -370,10 +370,12 @@ fn spec_project(files: &[(&str, String)]) -> tempfile::TempDir {
 fn exhausting_inputs_end_cleanly_under_a_memory_and_cpu_cap() {
     let base = std::fs::read_to_string(repo().join("environments/base.yaml")).unwrap();
     let prod = std::fs::read_to_string(repo().join("environments/prod.yaml")).unwrap();
+    let prices = std::fs::read_to_string(repo().join("prices/example.yaml")).unwrap();
     let with_base = |base: String| {
         spec_project(&[
             ("environments/base.yaml", base),
             ("environments/prod.yaml", prod.clone()),
+            ("prices/example.yaml", prices.clone()),
         ])
     };
     let mut bomb = String::from("stack: s\na0: &a0 [x, x, x, x, x, x, x, x, x]\n");

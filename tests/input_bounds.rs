@@ -334,6 +334,11 @@ fn banners_never_carry_a_raw_path() {
         let entry = entry.unwrap();
         fs::copy(entry.path(), envs.join(entry.file_name())).unwrap();
     }
+    // `cost.prices` is relative to the spec: `../prices/` next to the folder.
+    support::copy_dir(
+        &dir.path().join("prices"),
+        &envs.parent().unwrap().join("prices"),
+    );
     let out = run_in(
         dir.path(),
         &["generate", "--environments", hostile, "--out", "out"],

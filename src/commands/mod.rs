@@ -2,6 +2,7 @@
 //! files and print; the work itself happens in the pure pipeline.
 
 pub mod check;
+pub mod cost;
 pub mod diff;
 pub mod generate;
 pub mod graph;

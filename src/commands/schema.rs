@@ -1,4 +1,5 @@
-//! `futurestack schema`: write (or check) the JSON Schema editors use for specs.
+//! `futurestack schema`: write (or check) the JSON Schemas editors use: the
+//! spec's and the price table's.
 
 use std::path::Path;
 
@@ -6,33 +7,29 @@ use crate::cli::SchemaArgs;
 use crate::error::{Error, exit};
 use crate::output::write_atomic;
 use crate::run::Console;
-use crate::schema::{SCHEMA_PATH, editor_schema_text};
+use crate::schema::{editor_schema_text, schema_files};
 
 pub fn run(root: &Path, args: SchemaArgs, console: &mut Console) -> Result<u8, Error> {
-    let text = editor_schema_text();
     if args.stdout {
-        let _ = console.out.write_all(text.as_bytes());
+        let _ = console.out.write_all(editor_schema_text().as_bytes());
         return Ok(exit::OK);
     }
-    let path = root.join(SCHEMA_PATH);
-    let current = std::fs::read_to_string(&path).ok();
-    if args.check {
-        return Ok(if current.as_deref() == Some(text.as_str()) {
-            let _ = writeln!(console.out, "{SCHEMA_PATH} is up to date");
-            exit::OK
-        } else {
+    let mut code = exit::OK;
+    for (file, text) in schema_files() {
+        let path = root.join(file);
+        let current = std::fs::read_to_string(&path).ok();
+        if current.as_deref() == Some(text.as_str()) {
+            let _ = writeln!(console.out, "{file} is up to date");
+        } else if args.check {
             let _ = writeln!(
                 console.out,
-                "{SCHEMA_PATH} is out of date: run `futurestack schema` to update it"
+                "{file} is out of date: run `futurestack schema` to update it"
             );
-            exit::FAILED
-        });
+            code = exit::FAILED;
+        } else {
+            write_atomic(root, Path::new(file), &text)?;
+            let _ = writeln!(console.out, "wrote {file}");
+        }
     }
-    if current.as_deref() != Some(text.as_str()) {
-        write_atomic(root, Path::new(SCHEMA_PATH), &text)?;
-        let _ = writeln!(console.out, "wrote {SCHEMA_PATH}");
-    } else {
-        let _ = writeln!(console.out, "{SCHEMA_PATH} is up to date");
-    }
-    Ok(exit::OK)
+    Ok(code)
 }

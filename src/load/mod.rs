@@ -5,6 +5,7 @@
 //! I/O: the command line passes the file system, tests pass a map.
 
 mod merge;
+mod side;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use crate::error::{Diagnostic, Origin};
 pub use merge::merge;
+pub use side::SideFile;
 pub use yaml::{Key, Node, Value};
 
 /// Longest `extends` chain followed: each level is a recursion (and a file
@@ -62,6 +64,8 @@ pub struct Loaded {
     pub is_abstract: bool,
     /// The merged document, without `extends` and `abstract`, with nulls removed.
     pub tree: Node,
+    /// The price table `cost.prices` names, parsed (not yet checked).
+    pub prices: Option<SideFile>,
 }
 
 /// Loads the spec at `path` (shown to users as `display`), following `extends`.
@@ -80,12 +84,18 @@ pub fn load(
     let (tree, is_abstract) =
         load_chain(path, Arc::from(display), None, reader, sources, &mut chain)?;
     let file = chain.remove(0);
+    let prices = if is_abstract {
+        None
+    } else {
+        side::price_table(&tree, reader, sources).map_err(|d| vec![d])?
+    };
     Ok(Loaded {
         env,
         file,
         bases: chain,
         is_abstract,
         tree,
+        prices,
     })
 }
 

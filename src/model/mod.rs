@@ -70,6 +70,9 @@ pub struct Stack {
     pub edge: Option<edge::Model>,
     /// Scrape jobs, alert rules and receivers, when the spec has `monitoring`.
     pub monitoring: Option<monitoring::Model>,
+    /// The capacity and cost report, when the spec names a price table (set by
+    /// the pipeline once the table is read).
+    pub cost: Option<crate::cost::Report>,
 }
 
 impl Stack {
@@ -297,6 +300,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         origins: BTreeMap::new(),
         edge,
         monitoring,
+        cost: None,
     }
 }
 
@@ -319,6 +323,7 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
         .map(|m| ManagedService {
             class: m.class.clone(),
             storage_gib: m.storage.map(|st| st.mib().div_ceil(1024)).unwrap_or(20),
+            nodes: if s.kind == Kind::Elasticsearch { 2 } else { 1 },
             version: m
                 .version
                 .clone()

@@ -98,6 +98,10 @@ pub struct Service {
 pub struct ManagedService {
     pub class: String,
     pub storage_gib: u64,
+    /// Nodes the service runs on, each with `class` and `storage_gib`: two data
+    /// nodes for Elasticsearch (a cluster that survives one node), one instance
+    /// otherwise.
+    pub nodes: u64,
     pub version: String,
     /// Variable in `.env` holding its endpoint; the bootstrap fills it from the
     /// template's resources.

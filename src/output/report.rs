@@ -11,6 +11,7 @@ use serde::Serialize;
 use similar::TextDiff;
 
 use super::Change;
+use super::cost_change::{CostChange, cost_changes, cost_line};
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,6 +28,9 @@ pub struct Summary {
     pub changed: usize,
     pub added: usize,
     pub removed: usize,
+    /// How the monthly cost changes, when the cost report does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostChange>,
 }
 
 /// A rendered report, and the paths where a secret-looking value was redacted.
@@ -89,6 +93,9 @@ fn summaries(changes: &[Change], envs: &[String]) -> BTreeMap<String, Summary> {
             Change::Orphan { .. } => s.removed += 1,
         }
     }
+    for (env, cost) in cost_changes(changes) {
+        out.entry(env).or_default().cost = Some(cost);
+    }
     out
 }
 
@@ -101,6 +108,9 @@ fn closing(summaries: &BTreeMap<String, Summary>, fix: &str, up_to_date: bool) -
             "{env}: {} changed, {} added, {} removed",
             s.changed, s.added, s.removed
         );
+        if let Some(cost) = &s.cost {
+            out.push_str(&cost_line(env, cost));
+        }
     }
     if up_to_date {
         out.push_str("generated files are up to date\n");
@@ -179,13 +189,29 @@ fn markdown_report(
     } else {
         out.push_str("### futurestack: generated files change\n\n");
     }
-    out.push_str("| environment | changed | added | removed |\n| --- | --- | --- | --- |\n");
+    let costs = summaries.values().any(|s| s.cost.is_some());
+    if costs {
+        out.push_str("| environment | changed | added | removed | monthly cost, pay-as-you-go | by subscription |\n| --- | --- | --- | --- | --- | --- |\n");
+    } else {
+        out.push_str("| environment | changed | added | removed |\n| --- | --- | --- | --- |\n");
+    }
     for (env, s) in summaries {
-        let _ = writeln!(
-            out,
-            "| {env} | {} | {} | {} |",
-            s.changed, s.added, s.removed
-        );
+        let mut row = format!("| {env} | {} | {} | {} |", s.changed, s.added, s.removed);
+        if costs {
+            for i in 0..2 {
+                row.push_str(&match &s.cost {
+                    Some(c) => format!(
+                        " {} → {} {} ({}) |",
+                        c.old.as_ref().map_or("none", |o| o[i].as_str()),
+                        c.new[i],
+                        c.currency,
+                        c.change[i]
+                    ),
+                    None => " unchanged |".to_owned(),
+                });
+            }
+        }
+        let _ = writeln!(out, "{row}");
     }
     for (path, diff, status, _) in diffs {
         if diff.is_empty() {

@@ -8,6 +8,7 @@
 mod accounts;
 mod app;
 mod backup;
+mod cost;
 mod edge;
 mod host;
 mod kind;
@@ -22,6 +23,7 @@ use serde::Deserialize;
 pub use accounts::Account;
 pub use app::{AppHealth, HealthTool};
 pub use backup::{Backups, OssCopy};
+pub use cost::Cost;
 pub use edge::{Edge, RateLimit, Route, Tls, TlsSource};
 pub use host::{
     Bootstrap, DiskCategory, Host, HostMode, Provider, Reserved, Snapshots, TerraformState,
@@ -84,6 +86,10 @@ pub struct Spec {
     /// Prometheus, Alertmanager and Grafana. Omit to run no monitoring.
     #[serde(default)]
     pub monitoring: Option<Monitoring>,
+    /// The capacity and cost report: the price table and what it assumes.
+    /// Left out: no cost report.
+    #[serde(default)]
+    pub cost: Option<Cost>,
 }
 
 /// How production-like an environment is.

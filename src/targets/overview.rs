@@ -4,12 +4,12 @@
 
 use serde::Serialize;
 
+use crate::cost::budget;
 use crate::error::Error;
 use crate::graph;
 use crate::model::Stack;
 use crate::render::{self, Files, Templates};
 use crate::targets::compose::format_cpus;
-use crate::validate::budget;
 
 #[derive(Serialize)]
 struct View {
@@ -21,13 +21,63 @@ struct View {
     routes: Vec<[String; 4]>,
     graph: String,
     capacity: Vec<[String; 3]>,
+    cost: Option<CostView>,
+    /// `cost.json`: the report for `futurestack diff` and machines (empty: none).
+    cost_json: String,
     artifacts: Vec<[String; 2]>,
+}
+
+/// The cost section of `STACK.md`.
+#[derive(Serialize)]
+struct CostView {
+    table: String,
+    needs: String,
+    verdict: String,
+    lines: Vec<[String; 6]>,
+    total: [String; 2],
+    sources: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl CostView {
+    fn of(r: &crate::cost::Report) -> CostView {
+        use crate::cost::text;
+        CostView {
+            table: text::sentence(&text::table_note(r)),
+            needs: text::sentence(&text::needs(&r.capacity)),
+            verdict: text::sentence(&text::verdict(r)),
+            lines: text::rows(r),
+            total: [
+                r.total.pay_as_you_go.to_string(),
+                r.total.subscription.to_string(),
+            ],
+            sources: text::sources(r),
+            notes: r.notes.iter().map(|n| text::sentence(n)).collect(),
+        }
+    }
+}
+
+/// `cost.json`: the report with the banner as its `description` (JSON has no
+/// comments; the Grafana dashboard does the same).
+fn cost_json(stack: &Stack, report: &crate::cost::Report) -> String {
+    #[derive(Serialize)]
+    struct File<'a> {
+        description: String,
+        #[serde(flatten)]
+        report: &'a crate::cost::Report,
+    }
+    let file = File {
+        description: render::banner_lines(stack).join(" "),
+        report,
+    };
+    serde_json::to_string_pretty(&file).expect("a report serializes")
 }
 
 /// What each generated file is, by where it lives.
 fn describe(path: &str) -> &'static str {
     match path {
         "docker-compose.yml" => "Docker Compose: the containers, networks, volumes and secrets",
+        "cost.json" => "the capacity and cost report, for machines and `futurestack diff`",
         ".env.example" => "every variable the compose file needs (names only)",
         p if p.starts_with("prometheus/rules/") => "Prometheus alert rules",
         p if p.starts_with("prometheus/tests/") => "promtool unit tests of the alert rules",
@@ -179,6 +229,12 @@ pub fn render(
         routes,
         graph: graph::mermaid(stack),
         capacity,
+        cost: stack.cost.as_ref().map(CostView::of),
+        cost_json: stack
+            .cost
+            .as_ref()
+            .map(|r| cost_json(stack, r))
+            .unwrap_or_default(),
         artifacts,
     };
     render::render_target(templates, env, dir, stack, &view)

@@ -1,44 +1,18 @@
 //! Capacity: what the stack may use must fit on the host.
 
 use super::Ctx;
+use crate::cost::budget;
 use crate::error::Diagnostic;
-use crate::model::Stack;
 use crate::spec::Kind;
 
-/// The capacity budget of a stack against its host.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Budget {
-    pub cpus_used: f64,
-    pub cpus_available: f64,
-    pub memory_used_mib: u64,
-    pub memory_available_mib: u64,
-    pub disk_used_mib: u64,
-    pub disk_mib: u64,
-}
-
-pub fn budget(stack: &Stack) -> Budget {
-    let host = &stack.host;
-    // A one-off job futurestack adds (the DingTalk config writer) has exited
-    // before the services it prepares start: it takes no share of the host.
-    let running = || {
-        stack
-            .services
-            .iter()
-            .filter(|s| !(s.generated && s.restart == crate::spec::Restart::No))
-    };
-    Budget {
-        cpus_used: running().map(|s| s.cpus).sum::<f64>() + host.reserved.cpus,
-        cpus_available: f64::from(host.vcpus),
-        memory_used_mib: running().map(|s| s.memory.mib()).sum::<u64>()
-            + host.reserved.memory.mib(),
-        memory_available_mib: host.memory.mib(),
-        disk_used_mib: stack
-            .volumes
-            .iter()
-            .filter_map(|v| v.size)
-            .map(|s| s.mib())
-            .sum(),
-        disk_mib: host.data_disk.unwrap_or(host.disk).mib(),
+/// The help of a host too small: `first`, or the smallest type that holds the limits.
+fn larger_type(stack: &crate::model::Stack, first: &str) -> String {
+    match crate::cost::capacity(stack, 0).smallest_fit {
+        Some(s) => format!(
+            "{first}, or move to `{}` ({} vCPUs, {} GiB), the smallest type of the host's generation that holds them (set `host.instance_type`, `vcpus` and `memory`)",
+            s.instance_type, s.vcpus, s.memory_gib
+        ),
+        None => format!("{first}: no type of the host's generation holds them"),
     }
 }
 
@@ -57,7 +31,7 @@ pub fn check(ctx: &mut Ctx) {
                 ),
             )
             .at_opt(host_at.clone())
-            .with_help("lower `resources.memory` of some services, or choose a larger instance type and raise `host.memory`"),
+            .with_help(larger_type(ctx.stack, "lower `resources.memory` of some services")),
         );
     }
     if b.cpus_used > b.cpus_available + 1e-9 {
@@ -67,7 +41,7 @@ pub fn check(ctx: &mut Ctx) {
                 format!("CPU limits add up to {:.2} (with {:.2} reserved), more than the host's {} vCPUs", b.cpus_used, ctx.stack.host.reserved.cpus, b.cpus_available),
             )
             .at_opt(host_at)
-            .with_help("services will be throttled under load: lower `resources.cpus`, or choose a larger instance type"),
+            .with_help(larger_type(ctx.stack, "services will be throttled under load: lower `resources.cpus`")),
         );
     }
     if b.disk_used_mib > b.disk_mib {

@@ -64,44 +64,14 @@ fn existing_host_settings(ctx: &mut Ctx) {
     }
 }
 
-/// vCPU-to-memory ratio (GiB per vCPU) of the ECS families futurestack knows.
-fn family_ratio(family: &str) -> Option<u32> {
-    const COMPUTE: &[&str] = &["c5", "c6", "c6a", "c6e", "c7", "c7a", "c8a", "c8i", "c8y"];
-    const GENERAL: &[&str] = &["g5", "g6", "g6a", "g6e", "g7", "g7a", "g8a", "g8i", "g8y"];
-    const MEMORY: &[&str] = &["r5", "r6", "r6a", "r6e", "r7", "r7a", "r8a", "r8i", "r8y"];
-    if COMPUTE.contains(&family) {
-        Some(2)
-    } else if GENERAL.contains(&family) {
-        Some(4)
-    } else if MEMORY.contains(&family) {
-        Some(8)
-    } else {
-        None
-    }
-}
-
-fn size_vcpus(size: &str) -> Option<u32> {
-    match size {
-        "large" => Some(2),
-        "xlarge" => Some(4),
-        _ => size
-            .strip_suffix("xlarge")
-            .and_then(|n| n.parse::<u32>().ok())
-            .filter(|n| *n >= 2)
-            .map(|n| n * 4),
-    }
-}
-
-/// vCPUs and memory (GiB) of an instance type, when futurestack knows its family.
+/// vCPUs and memory (GiB) of an instance type: `None` when futurestack does
+/// not know its family, `Err` when the family has no such size.
 pub fn instance_shape(instance_type: &str) -> Option<Result<(u32, u32), ()>> {
-    let mut parts = instance_type.split('.');
-    let (Some("ecs"), Some(family), Some(size), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    let ratio = family_ratio(family)?;
-    Some(size_vcpus(size).map(|v| (v, v * ratio)).ok_or(()))
+    match crate::cost::catalog::lookup(instance_type) {
+        Some(t) => Some(Ok((t.vcpus, t.memory_gib))),
+        None if crate::cost::catalog::knows_family(instance_type) => Some(Err(())),
+        None => None,
+    }
 }
 
 /// A URL that can stand in single quotes in a shell script and in ROS `Fn::Sub`.
@@ -153,6 +123,17 @@ fn backup_copy(ctx: &mut Ctx) {
     }
 }
 
+/// The sizes of the family of `ecs.<family>.<size>`, as a help line lists them.
+fn family_sizes(instance_type: &str) -> String {
+    let family = instance_type.split('.').nth(1).unwrap_or("");
+    crate::cost::catalog::all()
+        .iter()
+        .filter(|t| t.family == family)
+        .map(|t| format!("`{}` ({}/{} GiB)", t.name, t.vcpus, t.memory_gib))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn check(ctx: &mut Ctx) {
     backup_copy(ctx);
     match ctx.spec.host.mode {
@@ -187,16 +168,17 @@ pub fn check(ctx: &mut Ctx) {
                     ),
                 )
                 .at_opt(at)
-                .with_help(
-                    "sizes are `large`, `xlarge`, `2xlarge`, `4xlarge`, `8xlarge` and so on",
-                ),
+                .with_help(format!(
+                    "the family's sizes: {}",
+                    family_sizes(&host.instance_type)
+                )),
             );
         }
         None => {
             ctx.push(
                 Diagnostic::warning("FS134", format!("futurestack does not know the instance type `{}`", host.instance_type))
                     .at_opt(at)
-                    .with_help("its vCPU and memory are not checked against the host section; known families: c5-c8, g5-g8, r5-r8"),
+                    .with_help("its vCPU and memory are not checked against the host section; known families: the c, g and r series of generations 6, 7, 7a, 8a, 8i and 8y (data/ecs-instance-types.tsv)"),
             );
         }
     }

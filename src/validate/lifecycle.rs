@@ -146,9 +146,108 @@ pub fn date_of(days_since_epoch: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// Days from 1970-01-01 to `YYYY-MM-DD` (Hinnant's `days_from_civil`), for
+/// dates of the form the schemas allow; `None` for a day that does not exist.
+pub fn days_of(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (Some(Some(y)), Some(Some(m)), Some(Some(d))) = (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (date_of(days) == date).then_some(days)
+}
+
+/// Prices older than this are reported (FS182): list prices move within a year.
+pub const PRICE_MAX_AGE_DAYS: i64 = 180;
+
+/// FS182: the prices a cost report uses are old, from the future, or not a day.
+pub fn prices(stacks: &[Stack], today: &str) -> Vec<Diagnostic> {
+    let Some(now) = days_of(today) else {
+        return Vec::new();
+    };
+    let mut diags = Vec::new();
+    for stack in stacks {
+        let Some(report) = &stack.cost else { continue };
+        let mut dates: Vec<&str> = report
+            .lines
+            .iter()
+            .map(|l| l.price.as_of.as_str())
+            .collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let bad: Vec<&str> = dates
+            .iter()
+            .copied()
+            .filter(|d| days_of(d).is_none())
+            .collect();
+        let oldest = dates
+            .iter()
+            .filter_map(|d| days_of(d).map(|n| (n, *d)))
+            .min();
+        let newest = dates
+            .iter()
+            .filter_map(|d| days_of(d).map(|n| (n, *d)))
+            .max();
+        let file = &report.prices.file;
+        let mut push = |message: String, help: &str| {
+            diags.push(
+                Diagnostic::warning("FS182", message)
+                    .at_opt(report.named_at.clone())
+                    .with_help(help.to_owned()),
+            );
+        };
+        if !bad.is_empty() {
+            push(
+                format!(
+                    "`{file}` has prices `as_of` days that do not exist: {}",
+                    bad.join(", ")
+                ),
+                "write `as_of` as the day the price was read, `YYYY-MM-DD`",
+            );
+        }
+        if let Some((n, d)) = oldest.filter(|(n, _)| now - n > PRICE_MAX_AGE_DAYS) {
+            push(
+                format!(
+                    "prices in `{file}` date from {d}, {} days before {today}",
+                    now - n
+                ),
+                "read the prices again and update `as_of`: the report of `futurestack cost` is only as current as its table",
+            );
+        }
+        if let Some((_, d)) = newest.filter(|(n, _)| *n > now) {
+            push(
+                format!("prices in `{file}` are `as_of` {d}, after {today}"),
+                "`as_of` is the day a price was read, not the day it takes effect",
+            );
+        }
+    }
+    diags
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_and_dates_round_trip() {
+        for days in [-1, 0, 59, 60, 11_016, 20_429, 20_794] {
+            assert_eq!(days_of(&date_of(days)), Some(days));
+        }
+        assert_eq!(days_of("2026-12-07"), Some(20_794));
+        assert_eq!(days_of("2026-02-30"), None);
+        assert_eq!(days_of("2026-13-01"), None);
+        assert_eq!(days_of("yesterday"), None);
+    }
 
     #[test]
     fn the_catalogue_parses_and_every_row_has_a_source() {

@@ -8,7 +8,6 @@
 mod accounts;
 mod app;
 mod capacity;
-pub use capacity::{Budget, budget};
 mod cloud;
 mod edge;
 mod env;

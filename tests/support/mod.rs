@@ -58,10 +58,10 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A temporary copy of the shipped project (environments, golden, schema).
+/// A temporary copy of the shipped project (environments, golden, schema, prices).
 pub fn shipped_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["environments", "golden", "schema"] {
+    for sub in ["environments", "golden", "schema", "prices"] {
         copy_dir(&repo().join(sub), &dir.path().join(sub));
     }
     dir
@@ -221,9 +221,14 @@ pub fn yaml(path: &Path) -> serde_json::Value {
 }
 
 /// A spec read from memory, whatever path the loader asks for.
+/// Serves one spec text for every spec path; the price tables the shipped
+/// specs name (`prices/`) come from the repository.
 pub struct One(pub String);
 impl futurestack::load::ReadSource for One {
-    fn read(&self, _: &Path) -> std::io::Result<String> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        if path.starts_with("prices") {
+            return std::fs::read_to_string(repo().join(path));
+        }
         Ok(self.0.clone())
     }
 }

@@ -120,7 +120,7 @@ pub fn blocks(stack: &Stack) -> Vec<Block> {
                     block = block.attr("password", password.clone());
                 }
                 let nodes = Block::new("data_node_configuration", &[])
-                    .attr("amount", raw("2"))
+                    .attr("amount", raw(m.nodes.to_string()))
                     .attr("spec", string(&m.class))
                     .attr("disk", raw(m.storage_gib.to_string()))
                     .attr("disk_type", string("cloud_essd"))
