@@ -289,8 +289,7 @@ pub fn report(
         }
         (None, false) => {
             notes.push(format!(
-                "no {} type of generation {} offers what the stack wants",
-                "c, g or r",
+                "no c, g or r type of generation {} offers what the stack wants",
                 catalog::generation_of(&host.instance_type)
             ));
             None

@@ -50,6 +50,15 @@ impl Money {
         Money(self.0.saturating_sub(other.0))
     }
 
+    /// In cents with its sign always shown: `+569.40`, `-8.05`.
+    pub fn signed(self) -> String {
+        if self.0 >= 0 {
+            format!("+{self}")
+        } else {
+            self.to_string()
+        }
+    }
+
     /// Rounded to cents, half away from zero.
     pub fn cents(self) -> i64 {
         let (q, r) = (self.0 / 10_000, self.0 % 10_000);

@@ -62,9 +62,9 @@ pub fn verdict(r: &Report) -> String {
             match (smallest, &r.upgrade) {
                 (Some(s), Some(u)) => format!(
                     "{why}: upgrade to {s}, {} {} a month pay-as-you-go, {} by subscription",
-                    signed(u.change.pay_as_you_go),
+                    u.change.pay_as_you_go.signed(),
                     r.currency,
-                    signed(u.change.subscription)
+                    u.change.subscription.signed()
                 ),
                 (Some(s), None) => {
                     format!("{why}: the smallest type of its generation that fits is {s}")
@@ -72,14 +72,6 @@ pub fn verdict(r: &Report) -> String {
                 (None, _) => format!("{why}, and no type of its generation fits"),
             }
         }
-    }
-}
-
-fn signed(m: super::Money) -> String {
-    if m.micros() >= 0 {
-        format!("+{m}")
-    } else {
-        m.to_string()
     }
 }
 

@@ -67,13 +67,6 @@ pub(super) fn cost_changes(changes: &[Change]) -> BTreeMap<String, CostChange> {
             .and_then(cost_totals)
             .filter(|(c, _)| *c == currency)
             .map(|(_, t)| t);
-        let signed = |m: Money| {
-            if m.micros() >= 0 {
-                format!("+{m}")
-            } else {
-                m.to_string()
-            }
-        };
         if old == Some(new) {
             continue;
         }
@@ -85,8 +78,8 @@ pub(super) fn cost_changes(changes: &[Change]) -> BTreeMap<String, CostChange> {
                 old: old.map(|o| o.map(|m| m.to_string())),
                 new: new.map(|m| m.to_string()),
                 change: [
-                    signed(new[0].minus(before[0])),
-                    signed(new[1].minus(before[1])),
+                    new[0].minus(before[0]).signed(),
+                    new[1].minus(before[1]).signed(),
                 ],
             },
         );
