@@ -184,6 +184,9 @@ class Module:
             return {"type": SCALAR_MAPPERS[expr]}
         if expr == "ros.rosTagToRosTemplate":
             return json.loads(json.dumps(ROS_TAG))
+        if expr == "ros.anyDictToRosTemplate":
+            # ros-cdk-core: a dictionary of anything (ros-cdk-sls Dashboard.Charts).
+            return {"type": "map", "values": {"type": "any"}}
         inner = split_call(expr, "ros.listMapper")
         if inner is not None:
             return {"type": "list", "items": self.mapper_shape(inner, where)}
@@ -206,6 +209,8 @@ class Module:
             return shape["type"] == "map" and "values" in shape and self.validator_matches(
                 shape["values"], inner
             )
+        if validator == "ros.validateAnyDict":
+            return shape["type"] == "map" and shape.get("values") == {"type": "any"}
         if validator == "ros.validateRosTag":
             return shape.get("properties", {}).keys() == {"Key", "Value"}
         if re.fullmatch(r"Ros\w+PropertyValidator", validator):

@@ -306,9 +306,9 @@ pub fn yaml_scalar(value: &Value, compose: bool) -> String {
         };
     }
     match value.kind() {
-        minijinja::value::ValueKind::Bool | minijinja::value::ValueKind::Number => {
-            value.to_string()
-        }
+        // `true`/`false`, as YAML 1.2 and JSON spell them.
+        minijinja::value::ValueKind::Bool => value.is_true().to_string(),
+        minijinja::value::ValueKind::Number => value.to_string(),
         minijinja::value::ValueKind::Seq => {
             let items: Vec<String> = value
                 .try_iter()

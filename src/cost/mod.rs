@@ -265,6 +265,34 @@ pub fn report(
             ));
         }
     }
+    if let Some(plan) = crate::model::logging::sls(stack) {
+        // What each class writes a day: sent once (ingest, 730 hours a month),
+        // kept for its retention (storage, at steady state).
+        let classes: Vec<_> = plan
+            .logstores
+            .iter()
+            .map(|s| crate::model::logging::class(stack, s.class))
+            .collect();
+        let sent: u64 = classes.iter().map(|c| c.daily.mib()).sum::<u64>() * HOURS_PER_MONTH;
+        let kept: u64 = classes
+            .iter()
+            .map(|c| c.daily.mib() * u64::from(c.retention_days))
+            .sum();
+        lines.extend(pricer.line(
+            "logs sent to SLS".into(),
+            "sls.ingest".into(),
+            sent.div_ceil(24 * 1024),
+            "GiB",
+            Billing::Usage,
+        ));
+        lines.extend(pricer.line(
+            "logs kept in SLS".into(),
+            "sls.storage".into(),
+            kept.div_ceil(1024),
+            "GiB",
+            Billing::Usage,
+        ));
+    }
     let upgrade = match (&capacity.smallest_fit, capacity.host_fits) {
         (Some(to), false) if to.instance_type != host.instance_type => {
             let to_line = pricer.line(

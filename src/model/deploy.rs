@@ -330,6 +330,13 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     }
     s.line("");
     s.line("docker compose up --detach --remove-orphans --wait --wait-timeout 900");
+    let logtail = super::logging::deploy_lines(stack);
+    if !logtail.is_empty() {
+        s.line("");
+        for line in &logtail {
+            s.line(line);
+        }
+    }
     let backup_unit = super::backup::unit_name(stack);
     s.line("");
     if !super::backup::has_backup(stack) {

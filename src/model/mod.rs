@@ -17,6 +17,7 @@ pub mod dingtalk;
 pub mod edge;
 mod exporters;
 pub mod kinds;
+pub mod logging;
 pub mod monitoring;
 mod names;
 pub mod probes;
@@ -480,7 +481,8 @@ fn resolve_service(spec: &Spec, name: &str, s: &crate::spec::Service) -> Service
             env_overrides.push(key.clone());
         }
     }
-    let command = own_command(s.kind, memory, &secret_of).or_else(|| s.command.clone());
+    let slow_query = logging::slow_query_ms(&spec.logging);
+    let command = own_command(s.kind, memory, slow_query, &secret_of).or_else(|| s.command.clone());
 
     // A database's monitoring password is for its accounts job and exporter,
     // not for its own container.

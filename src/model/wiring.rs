@@ -97,9 +97,37 @@ pub(super) fn own_env(
 pub(super) fn own_command(
     kind: Kind,
     memory: ByteSize,
+    slow_query_ms: Option<u32>,
     secret: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Vec<String>> {
     match kind {
+        // The slow-query log, with the threshold from `logging`. MySQL writes it
+        // to a file in its data directory (its user owns it: docker-library/mysql
+        // 8.4 `Dockerfile.oracle` creates no /var/log/mysql); the error log stays
+        // on stderr (the image's docker-specific server package sets no
+        // `log-error`: mysql/mysql-docker 5b9e314, "the default behavior" since
+        // 8.0; inferred, not read from the 8.4 package); PostgreSQL logs slow
+        // statements with everything else to stderr (`logging_collector` is off
+        // in docker-library/postgres). The first argument stays the server's
+        // name, so each image's entrypoint still initialises and drops root.
+        Kind::Mysql => slow_query_ms.map(|ms| {
+            vec![
+                "mysqld".to_owned(),
+                "--slow-query-log=ON".to_owned(),
+                format!(
+                    "--slow-query-log-file={}",
+                    super::logging::MYSQL_SLOW_LOG_FILE
+                ),
+                format!("--long-query-time={}.{:03}", ms / 1000, ms % 1000),
+            ]
+        }),
+        Kind::Postgres => slow_query_ms.map(|ms| {
+            vec![
+                "postgres".to_owned(),
+                "-c".to_owned(),
+                format!("log_min_duration_statement={ms}"),
+            ]
+        }),
         Kind::Redis => {
             // Leave a quarter of the limit for Redis itself so it refuses writes
             // instead of being killed when full.

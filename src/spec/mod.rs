@@ -12,6 +12,7 @@ mod cost;
 mod edge;
 mod host;
 mod kind;
+mod logging;
 mod monitoring;
 mod units;
 
@@ -29,6 +30,7 @@ pub use host::{
     Bootstrap, DiskCategory, Host, HostMode, Provider, Reserved, Snapshots, TerraformState,
 };
 pub use kind::{ExporterFor, Kind};
+pub use logging::{LogClass, LogClasses, LogMode, Logging, Sls};
 
 pub use monitoring::{
     AlertRule, AlertSeverity, AppMetrics, Grafana, Monitoring, MonitoringMode, Receiver,
@@ -74,7 +76,8 @@ pub struct Spec {
     pub secrets: BTreeMap<String, Secret>,
     /// The services, keyed by name (a DNS label; also the host name other services use).
     pub services: BTreeMap<String, Service>,
-    /// Container log rotation, applied to every container.
+    /// Where the logs go: rotation per class on the host, slow-query logs, and
+    /// optionally Simple Log Service.
     #[serde(default)]
     pub logging: Logging,
     /// Scheduled logical backups of the databases (on by default).
@@ -179,37 +182,6 @@ pub struct Secret {
     /// file) that holds the value.
     #[schemars(regex(pattern = r"^[A-Z][A-Z0-9_]*$"))]
     pub env: String,
-}
-
-/// Log rotation for every container (Docker's `json-file` driver).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Logging {
-    /// Largest size of one log file before it is rotated.
-    #[serde(default = "Logging::default_max_size")]
-    pub max_size: ByteSize,
-    /// How many rotated files to keep.
-    #[serde(default = "Logging::default_max_files")]
-    #[schemars(range(min = 1, max = 100))]
-    pub max_files: u32,
-}
-
-impl Logging {
-    fn default_max_size() -> ByteSize {
-        ByteSize::from_mib(10)
-    }
-    fn default_max_files() -> u32 {
-        3
-    }
-}
-
-impl Default for Logging {
-    fn default() -> Self {
-        Logging {
-            max_size: Self::default_max_size(),
-            max_files: Self::default_max_files(),
-        }
-    }
 }
 
 /// How a container restarts.

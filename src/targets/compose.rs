@@ -14,8 +14,8 @@ struct View<'a> {
     volumes: Vec<&'a str>,
     secrets: Vec<SecretView<'a>>,
     endpoints: Vec<EndpointView<'a>>,
-    log_max_size: String,
-    log_max_files: String,
+    /// The label naming each container's log class (Logtail selects by it).
+    log_label: &'static str,
     /// compose-lint findings accepted on purpose: rule → (service, reason).
     exceptions: Vec<(&'static str, Vec<(&'a str, String)>)>,
     /// On a new host (the stack owns it): the systemd unit that keeps
@@ -68,6 +68,8 @@ struct ServiceView<'a> {
     /// `no-new-privileges` and `cap_drop: [ALL]` (see `model::contracts::confinement`).
     confined: bool,
     cap_add: &'a [String],
+    /// `(label, max-size, max-file)` of the service's log class.
+    logs: (String, String, String),
     read_only: bool,
     tmpfs: &'a [String],
     pids_limit: Option<u32>,
@@ -158,8 +160,7 @@ pub fn render(
                 used_by: s.used_by.join(", "),
             })
             .collect(),
-        log_max_size: stack.logging.max_size.docker(),
-        log_max_files: stack.logging.max_files.to_string(),
+        log_label: crate::model::logging::LABEL,
         exceptions: lint_exceptions(stack),
         backup: crate::model::backup::has_backup(stack),
         dumps,
@@ -271,7 +272,13 @@ fn service_view<'a>(
             (n.as_str(), aliases)
         })
         .collect();
+    let logs = crate::model::logging::of_service(stack, s);
     ServiceView {
+        logs: (
+            logs.label,
+            logs.max_size.docker(),
+            logs.max_files.to_string(),
+        ),
         name: &s.compose_name,
         description: s.description.as_deref(),
         image: s.image.as_deref().unwrap_or_default(),

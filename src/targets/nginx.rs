@@ -28,6 +28,10 @@ struct View<'a> {
     /// Docker's embedded DNS server.
     resolver: &'static str,
     servers: Vec<ServerView<'a>>,
+    /// The JSON access log's format, from `model::logging::ACCESS_FIELDS` (the
+    /// `access` logstore's index is made from the same table). No spec value
+    /// reaches it.
+    access_log_format: String,
 }
 
 #[derive(Serialize)]
@@ -81,6 +85,7 @@ pub fn render(
     };
     let tls = edge.tls_files.as_ref();
     let view = View {
+        access_log_format: crate::model::logging::access_log_format(),
         tls: edge.tls(),
         redirect_http: edge.redirect_http,
         max_body: edge.max_body.docker(),

@@ -53,6 +53,161 @@ struct View {
     deploy_timeout: u32,
     urls: Vec<String>,
     managed: Vec<ManagedView>,
+    /// With `logging.mode: sls`: the Simple Log Service resources.
+    logs: Option<LogsView>,
+}
+
+#[derive(Serialize)]
+struct LogsView {
+    project: String,
+    description: String,
+    machine_group: String,
+    action_policy: &'static str,
+    action_policy_description: &'static str,
+    stores: Vec<StoreView>,
+    configs: Vec<ConfigView>,
+    alerts: Vec<AlertView>,
+}
+
+#[derive(Serialize)]
+struct StoreView {
+    resource: String,
+    index: String,
+    name: &'static str,
+    description: &'static str,
+    retention_days: u32,
+    shards: u32,
+    full_text: serde_json::Value,
+    keys: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct ConfigView {
+    resource: String,
+    apply: String,
+    name: String,
+    store: String,
+    raw: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct AlertView {
+    resource: String,
+    store: String,
+    detail: serde_json::Value,
+}
+
+/// `app-stdout` → `AppStdout`: a logical resource name part.
+fn camel(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+fn logs_view(stack: &Stack) -> Option<LogsView> {
+    use crate::model::logging::{self, FieldType};
+    use serde_json::json;
+    let plan = logging::sls(stack)?;
+    let store_resource = |name: &str| format!("Logstore{}", camel(name));
+    let text = |v: serde_json::Value| {
+        let mut v = v;
+        v["CaseSensitive"] = json!(false);
+        v["IncludeChinese"] = json!(true);
+        v["Delimiter"] = json!(logging::TOKENS);
+        v
+    };
+    Some(LogsView {
+        project: plan.project.clone(),
+        description: plan.description.clone(),
+        machine_group: plan.machine_group.clone(),
+        action_policy: logging::ACTION_POLICY_ROS,
+        action_policy_description: logging::ACTION_POLICY_DESCRIPTION,
+        stores: plan
+            .logstores
+            .iter()
+            .map(|s| StoreView {
+                resource: store_resource(s.name),
+                index: format!("LogIndex{}", camel(s.name)),
+                name: s.name,
+                description: s.description,
+                retention_days: s.retention_days,
+                shards: s.shards,
+                full_text: text(json!({"Enable": true})),
+                keys: s
+                    .keys
+                    .iter()
+                    .map(|(name, kind)| {
+                        let key = json!({"Name": name, "Type": kind, "EnableAnalytics": true});
+                        if *kind == FieldType::Text {
+                            text(key)
+                        } else {
+                            key
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        configs: plan
+            .configs
+            .iter()
+            .map(|c| ConfigView {
+                resource: format!("Logtail{}", camel(&c.name)),
+                apply: format!("LogtailApply{}", camel(&c.name)),
+                name: c.name.clone(),
+                store: store_resource(c.logstore),
+                raw: json!({
+                    "configName": c.name,
+                    "inputType": c.input_type,
+                    "inputDetail": c.detail,
+                    "outputType": "LogService",
+                    "outputDetail": {"logstoreName": c.logstore, "projectName": plan.project},
+                }),
+            })
+            .collect(),
+        alerts: plan
+            .alerts
+            .iter()
+            .map(|a| AlertView {
+                resource: format!("LogAlert{}", camel(a.logstore)),
+                store: store_resource(a.logstore),
+                detail: json!({
+                    "Name": a.name,
+                    "DisplayName": a.display_name,
+                    "Schedule": {"Type": "FixedRate", "Interval": logging::ALERT_WINDOW},
+                    "Configuration": {
+                        "Version": "2.0",
+                        "Type": "default",
+                        "Dashboard": "internal-alert-analysis",
+                        "QueryList": [{
+                            "Query": a.query,
+                            "Start": format!("-{}", logging::ALERT_WINDOW),
+                            "End": "now",
+                            "TimeSpanType": "Custom",
+                            "Store": a.logstore,
+                            "StoreType": "log",
+                            "Project": plan.project,
+                            "Region": stack.host.region,
+                        }],
+                        "SeverityConfigurations": [{
+                            "Severity": logging::ALERT_SEVERITY,
+                            "EvalCondition": {"Condition": a.condition, "CountCondition": ""},
+                        }],
+                        "GroupConfiguration": {"Type": "no_group"},
+                        "PolicyConfiguration": {
+                            "AlertPolicyId": logging::ALERT_POLICY,
+                            "ActionPolicyId": {"Ref": logging::ACTION_POLICY_ROS},
+                            "RepeatInterval": logging::ALERT_REPEAT,
+                        },
+                    },
+                }),
+            })
+            .collect(),
+    })
 }
 
 #[derive(Serialize)]
@@ -163,6 +318,7 @@ pub fn render(
         deploy_output_description: cloud::DEPLOY_OUTPUT_DESCRIPTION,
         deploy_timeout: deploy::TIMEOUT_SECONDS,
         urls: cloud::urls(stack),
+        logs: logs_view(stack),
         managed: cloud::managed(stack)
             .into_iter()
             .map(|(service, m)| {

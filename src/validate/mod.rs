@@ -13,6 +13,7 @@ mod edge;
 mod env;
 mod isolation;
 pub mod lifecycle;
+mod logging;
 pub use isolation::shared_between_environments;
 mod monitoring;
 pub(crate) mod naming;
@@ -98,6 +99,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     monitoring::check(&mut ctx);
     edge::check(&mut ctx);
     cloud::check(&mut ctx);
+    logging::check(&mut ctx);
     ctx.diags
 }
 

@@ -264,7 +264,7 @@ fn sandbox(
 fn host_state(run: &Run, i: u32) -> Vec<(PathBuf, Vec<u8>, u32)> {
     let base = run.state.path().join(format!("after.{i}"));
     let mut out = Vec::new();
-    for sub in ["opt", "systemd", "docker"] {
+    for sub in ["opt", "systemd", "docker", "ilogtail"] {
         let root = base.join(sub);
         for (path, bytes) in support::snapshot(&root) {
             use std::os::unix::fs::PermissionsExt;
@@ -346,6 +346,17 @@ fn check_deploy(
     if dir.join("acme/renew.sh").is_file() {
         check_acme(dir, &run, &shown);
     }
+    if let Some(id) = script.lines().find_map(|l| {
+        l.strip_prefix("  echo '")?
+            .strip_suffix("' >> /etc/ilogtail/user_defined_id")
+    }) {
+        check_logtail(&run, id, &shown);
+    } else {
+        assert!(
+            !log.contains("logtail"),
+            "{shown}: Logtail without `logging.mode: sls`"
+        );
+    }
     if script.contains("notify-stub") {
         assert!(
             log.contains("notify-stub -d {\"status\": \"SUCCESS\""),
@@ -374,6 +385,42 @@ fn check_deploy(
         !run.log_of_run(2).contains("mkfs"),
         "{shown}: formatted twice"
     );
+}
+
+/// With `logging.mode: sls`: Logtail is installed once, from the region's
+/// internal release bucket, the host gets its machine group's id once (another
+/// stack's id in the file is kept), and the agent restarts only when the id is new.
+fn check_logtail(run: &Run, id: &str, shown: &str) {
+    let first = run.log_of_run(1);
+    assert!(
+        first.lines().any(|l| l.starts_with("curl ")
+            && l.contains("https://logtail-release-cn-hangzhou.oss-cn-hangzhou-internal.aliyuncs.com/linux64/logtail.sh")),
+        "{shown}: Logtail's install script: {first}"
+    );
+    assert!(
+        first.contains("logtail.sh install cn-hangzhou\n"),
+        "{shown}: {first}"
+    );
+    assert!(first.contains("ilogtaild restart"), "{shown}: {first}");
+    assert!(
+        first.contains("journalctl --flush"),
+        "{shown}: the journal is kept on disk: {first}"
+    );
+    let second = run.log_of_run(2);
+    assert!(
+        !second.contains("logtail.sh")
+            && !second.contains("ilogtaild")
+            && !second.contains("journalctl"),
+        "{shown}: the second run touched Logtail again: {second}"
+    );
+    for i in [1, 2] {
+        let ids = run.read(&format!("after.{i}/ilogtail/user_defined_id"));
+        assert_eq!(
+            ids,
+            format!("{id}\n"),
+            "{shown}: user-defined ids after run {i}"
+        );
+    }
 }
 
 /// Golden environment folders that deploy with the cloud targets.

@@ -4,6 +4,7 @@
 # the programs that would touch the machine replaced by recorders.
 #   run-deploy.sh SCRIPT STATE_DIR BUNDLE [RUNS]
 # STATE_DIR gets: opt/ (what the deploy left in /opt), fstab, systemd/ (drop-ins),
+# etc/ (the copy of /etc the deploy ran with), after.N/ilogtail (Logtail's ids),
 # after.N/ (a copy of those after run N),
 # log (one line per stubbed call), exit codes in rc.N, output in out.N.
 # The caller runs it under `unshare -m`; nothing outside STATE_DIR changes.
@@ -14,6 +15,12 @@ mount --make-rprivate /
 mkdir -p "$state/opt" "$state/docker" "$state/systemd" "$state/disk" "$state/fs"
 touch "$state/fstab" "$state/log"
 mount --bind "$state/opt" /opt
+# /etc is a copy: what the deploy writes there (Logtail's ids, its init script)
+# stays in STATE_DIR/etc.
+cp -a /etc "$state/etc"
+mount --bind "$state/etc" /etc
+mkdir -p "$state/log-dir"
+mount --bind "$state/log-dir" /var/log
 [ -d /var/lib/docker ] || { mount -t tmpfs tmpfs /var/lib && mkdir /var/lib/docker; }
 mount --bind "$state/docker" /var/lib/docker
 mount --bind "$state/systemd" /etc/systemd/system
@@ -47,4 +54,5 @@ for i in $(seq 1 "$runs"); do
   # What the host looks like after this run.
   mkdir -p "$state/after.$i"
   cp -a "$state/opt" "$state/systemd" "$state/docker" "$state/fstab" "$state/after.$i/"
+  if [ -d /etc/ilogtail ]; then cp -a /etc/ilogtail "$state/after.$i/ilogtail"; fi
 done

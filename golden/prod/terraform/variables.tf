@@ -21,6 +21,11 @@ variable "ram_role_name" {
   type        = string
 }
 
+variable "sls_action_policy_id" {
+  description = "Id of the SLS action policy the log alerts notify through (made once in the SLS console with the same receivers as Alertmanager's)."
+  type        = string
+}
+
 variable "future_dingtalk_robot_sign" {
   description = "Signing secret (SEC...) of the on-call DingTalk group robot."
   type        = string

@@ -14,6 +14,7 @@ use crate::render::{Files, with_banner};
 use crate::spec::HostMode;
 
 mod backup;
+mod logging;
 mod managed;
 
 use super::hcl::{Block, list, raw, render as hcl, string};
@@ -55,6 +56,7 @@ pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Err
     main.extend(ingress(stack, existing));
     main.extend(managed::blocks(stack));
     main.extend(backup::blocks(stack));
+    main.extend(logging::blocks(stack));
     main.extend(deploy_blocks(stack, existing));
     files.insert("terraform/main.tf".into(), hcl(&main));
     files.insert(
@@ -190,6 +192,14 @@ fn variables(stack: &Stack) -> Vec<Block> {
             "key_pair_name",
             "string",
             "Key pair for SSH.",
+            None,
+        ));
+    }
+    if crate::model::logging::sls(stack).is_some() {
+        variables.push(variable(
+            crate::model::logging::ACTION_POLICY_TF,
+            "string",
+            crate::model::logging::ACTION_POLICY_DESCRIPTION,
             None,
         ));
     }
