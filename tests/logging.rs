@@ -25,12 +25,15 @@ fn sls_dirs() -> Vec<PathBuf> {
         .collect()
 }
 
+/// Index keys: `(name, type)`.
+type Keys = Vec<(String, String)>;
+
 /// Everything that defines the log pipeline, in one comparable shape.
 #[derive(Debug, PartialEq, Default)]
 struct Pipeline {
     project: String,
     /// logstore → (retention days, shards, index keys `(name, type)`).
-    stores: BTreeMap<String, (u64, u64, Vec<(String, String)>)>,
+    stores: BTreeMap<String, (u64, u64, Keys)>,
     group: (String, Vec<String>),
     /// config → (logstore, input type, input detail).
     configs: BTreeMap<String, (String, String, J)>,
@@ -61,7 +64,7 @@ fn ros_pipeline(ros: &J) -> Pipeline {
     for (_, r) in of_type("ALIYUN::SLS::Project") {
         p.project = r["Properties"]["Name"].as_str().unwrap().to_owned();
     }
-    let mut keys: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut keys: BTreeMap<String, Keys> = BTreeMap::new();
     for (_, r) in of_type("ALIYUN::SLS::Index") {
         let props = &r["Properties"];
         assert_eq!(props["FullTextIndex"]["Enable"], true);
@@ -185,7 +188,7 @@ fn tf_pipeline(main_tf: &str) -> Pipeline {
     for (_, r) in all("alicloud_log_project") {
         p.project = r["project_name"].as_str().unwrap().into();
     }
-    let mut keys: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut keys: BTreeMap<String, Keys> = BTreeMap::new();
     for (_, r) in all("alicloud_log_store_index") {
         assert!(r["full_text"].is_object() || r["full_text"].is_array());
         keys.insert(

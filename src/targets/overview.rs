@@ -22,9 +22,117 @@ struct View {
     graph: String,
     capacity: Vec<[String; 3]>,
     cost: Option<CostView>,
+    logs: LogsView,
     /// `cost.json`: the report for `futurestack diff` and machines (empty: none).
     cost_json: String,
     artifacts: Vec<[String; 2]>,
+}
+
+/// The logs section of `STACK.md`.
+#[derive(Serialize)]
+struct LogsView {
+    summary: String,
+    /// `(class, containers, rotation, kept in SLS, alert)`.
+    classes: Vec<[String; 5]>,
+    /// `(what, command)`: how to read the logs on the host, in the stack's folder.
+    queries: Vec<(String, String)>,
+}
+
+fn logs_view(stack: &Stack) -> LogsView {
+    use crate::model::logging::{self, Class};
+    use crate::spec::LogMode;
+    let sls = logging::sls(stack);
+    let slow = match logging::slow_query_ms(&stack.logging) {
+        Some(ms) => {
+            format!(" Statements slower than {ms} ms go to the databases' slow-query logs.")
+        }
+        None => String::new(),
+    };
+    let summary = match (&sls, stack.logging.mode) {
+        (Some(plan), _) => format!(
+            "Every log stays on the host, rotated per class, and Logtail ships it to the SLS project `{}` (machine group `{}`); each class has its logstore, its index and an error alert.{slow}",
+            plan.project, plan.machine_group
+        ),
+        (None, LogMode::Off) => {
+            "Logging is `off`: only the containers' rotated output, on the host.".to_owned()
+        }
+        (None, _) => format!("Every log stays on the host, rotated per class.{slow}"),
+    };
+    let classes = Class::ALL
+        .into_iter()
+        .filter_map(|c| {
+            let mut names: Vec<&str> = stack
+                .services
+                .iter()
+                .filter(|s| !s.external && Class::of(s.kind) == c)
+                .map(|s| s.compose_name.as_str())
+                .collect();
+            if c == Class::System && sls.is_some() {
+                names.insert(0, "the host's journal");
+            }
+            if names.is_empty() {
+                return None;
+            }
+            let plan = logging::class(stack, c);
+            let stored = sls
+                .as_ref()
+                .and_then(|p| p.logstores.iter().find(|l| l.class == c));
+            Some([
+                format!("`{}`", c.as_str()),
+                names.join(", "),
+                format!("{} × {}", plan.max_files, plan.max_size.docker()),
+                stored.map_or_else(|| "-".to_owned(), |l| format!("{} days", l.retention_days)),
+                if stored.is_some() {
+                    format!(
+                        "more than {} errors in {}",
+                        plan.errors,
+                        logging::ALERT_WINDOW
+                    )
+                } else {
+                    "-".to_owned()
+                },
+            ])
+        })
+        .collect();
+    let mut queries = Vec::new();
+    for c in Class::ALL {
+        let names: Vec<&str> = stack
+            .services
+            .iter()
+            .filter(|s| {
+                !s.external && s.restart != crate::spec::Restart::No && Class::of(s.kind) == c
+            })
+            .map(|s| s.compose_name.as_str())
+            .collect();
+        if !names.is_empty() && c != Class::System {
+            queries.push((
+                format!("the last hour of `{}`", c.as_str()),
+                format!("docker compose logs --since 1h {}", names.join(" ")),
+            ));
+        }
+    }
+    if let Some(mysql) = stack
+        .services
+        .iter()
+        .find(|s| !s.external && s.kind == crate::spec::Kind::Mysql)
+    {
+        if logging::slow_query_ms(&stack.logging).is_some() {
+            queries.push((
+                "MySQL's slow queries".to_owned(),
+                format!(
+                    "docker compose exec {} tail -n 100 {}/{}",
+                    mysql.compose_name,
+                    logging::MYSQL_SLOW_LOG_DIR,
+                    logging::MYSQL_SLOW_LOG_FILE
+                ),
+            ));
+        }
+    }
+    LogsView {
+        summary,
+        classes,
+        queries,
+    }
 }
 
 /// The cost section of `STACK.md`.
@@ -230,6 +338,7 @@ pub fn render(
         graph: graph::mermaid(stack),
         capacity,
         cost: stack.cost.as_ref().map(CostView::of),
+        logs: logs_view(stack),
         cost_json: stack
             .cost
             .as_ref()

@@ -13,7 +13,9 @@
 mod support;
 
 mod acme;
+mod logtail;
 use acme::check_acme;
+use logtail::check_logtail;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -385,42 +387,6 @@ fn check_deploy(
         !run.log_of_run(2).contains("mkfs"),
         "{shown}: formatted twice"
     );
-}
-
-/// With `logging.mode: sls`: Logtail is installed once, from the region's
-/// internal release bucket, the host gets its machine group's id once (another
-/// stack's id in the file is kept), and the agent restarts only when the id is new.
-fn check_logtail(run: &Run, id: &str, shown: &str) {
-    let first = run.log_of_run(1);
-    assert!(
-        first.lines().any(|l| l.starts_with("curl ")
-            && l.contains("https://logtail-release-cn-hangzhou.oss-cn-hangzhou-internal.aliyuncs.com/linux64/logtail.sh")),
-        "{shown}: Logtail's install script: {first}"
-    );
-    assert!(
-        first.contains("logtail.sh install cn-hangzhou\n"),
-        "{shown}: {first}"
-    );
-    assert!(first.contains("ilogtaild restart"), "{shown}: {first}");
-    assert!(
-        first.contains("journalctl --flush"),
-        "{shown}: the journal is kept on disk: {first}"
-    );
-    let second = run.log_of_run(2);
-    assert!(
-        !second.contains("logtail.sh")
-            && !second.contains("ilogtaild")
-            && !second.contains("journalctl"),
-        "{shown}: the second run touched Logtail again: {second}"
-    );
-    for i in [1, 2] {
-        let ids = run.read(&format!("after.{i}/ilogtail/user_defined_id"));
-        assert_eq!(
-            ids,
-            format!("{id}\n"),
-            "{shown}: user-defined ids after run {i}"
-        );
-    }
 }
 
 /// Golden environment folders that deploy with the cloud targets.

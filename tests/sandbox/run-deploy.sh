@@ -21,6 +21,13 @@ cp -a /etc "$state/etc"
 mount --bind "$state/etc" /etc
 mkdir -p "$state/log-dir"
 mount --bind "$state/log-dir" /var/log
+# A host that already runs Logtail, for other stacks with these ids.
+if [ -n "${SANDBOX_LOGTAIL_IDS:-}" ]; then
+  mkdir -p /etc/ilogtail
+  printf '%s\n' "$SANDBOX_LOGTAIL_IDS" > /etc/ilogtail/user_defined_id
+  printf '#!/bin/sh\necho "ilogtaild $*" >> "$SANDBOX_STATE/log"\n' > /etc/init.d/ilogtaild
+  chmod 755 /etc/init.d/ilogtaild
+fi
 [ -d /var/lib/docker ] || { mount -t tmpfs tmpfs /var/lib && mkdir /var/lib/docker; }
 mount --bind "$state/docker" /var/lib/docker
 mount --bind "$state/systemd" /etc/systemd/system

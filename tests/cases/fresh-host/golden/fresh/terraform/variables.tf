@@ -50,6 +50,11 @@ variable "key_pair_name" {
   type        = string
 }
 
+variable "sls_action_policy_id" {
+  description = "Id of the SLS action policy the log alerts notify through (made once in the SLS console with the same receivers as Alertmanager's)."
+  type        = string
+}
+
 variable "future_grafana_admin_password" {
   description = "Value of secret `grafana-admin-password`."
   type        = string
