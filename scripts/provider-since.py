@@ -116,6 +116,9 @@ DEFAULT_RESOURCES = [
     "alicloud_kms_key", "alicloud_ecs_auto_snapshot_policy",
     "alicloud_ecs_auto_snapshot_policy_attachment", "alicloud_oss_bucket",
     "alicloud_oss_bucket_acl", "alicloud_oss_bucket_public_access_block",
+    "alicloud_log_project", "alicloud_log_store", "alicloud_log_store_index",
+    "alicloud_log_machine_group", "alicloud_logtail_config",
+    "alicloud_logtail_attachment", "alicloud_log_alert",
 ]
 
 DOC_PATHS = ["website/docs/r/{n}.html.markdown", "docs/resources/{n}.md"]
