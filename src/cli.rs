@@ -77,9 +77,11 @@ pub enum Command {
         after_help = "Examples:\n  futurestack completions bash > /etc/bash_completion.d/futurestack\n  futurestack completions zsh > ~/.zfunc/_futurestack"
     )]
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    #[command(after_help = "Examples:\n  futurestack man > futurestack.1 && man ./futurestack.1")]
-    Man,
+    /// Print the man page (roff): futurestack(1), or a subcommand's futurestack-<command>(1).
+    #[command(
+        after_help = "Examples:\n  futurestack man > futurestack.1 && man ./futurestack.1\n  futurestack man generate > futurestack-generate.1"
+    )]
+    Man(ManArgs),
     /// Write the JSON Schema of the spec (for editors) to `schema/futurestack.schema.json`.
     #[command(after_help = "Examples:\n  futurestack schema\n  futurestack schema --stdout")]
     Schema(SchemaArgs),
@@ -238,6 +240,12 @@ pub enum GraphFormat {
     Mermaid,
     /// Graphviz dot.
     Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand, for its own page (the main page lists them as `futurestack-<command>(1)`).
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -28,10 +28,31 @@ impl Analysis {
     }
 }
 
+/// A required key missing under a key an overlay added beside a close base
+/// key (`ai-recomend:` in `prod.yaml`, `ai-recommend` in `base.yaml`): adding
+/// the key would make a second entry; the name is the likely mistake.
+fn near_misses(diagnostics: &mut [crate::error::Diagnostic], loaded: &Loaded) {
+    for d in diagnostics.iter_mut().filter(|d| d.code == "FS005") {
+        let Some(miss) = loaded
+            .near_misses
+            .iter()
+            .find(|m| d.origin.as_ref() == Some(&m.key.origin))
+        else {
+            continue;
+        };
+        let base = loaded.bases.first().map_or("the base", |b| b.as_ref());
+        d.help = Some(format!(
+            "did you mean `{}`? `{}` is not in `{base}`, so this adds a new entry, which needs the key; to change `{}`, spell it as `{base}` does",
+            miss.close, miss.key.name, miss.close
+        ));
+    }
+}
+
 /// Validates a loaded spec and builds its model.
 pub fn analyze(loaded: &Loaded) -> Analysis {
     let (json, spans) = to_json(&loaded.tree);
-    let diagnostics = schema::validate(&json, &spans);
+    let mut diagnostics = schema::validate(&json, &spans);
+    near_misses(&mut diagnostics, loaded);
     if !diagnostics.is_empty() {
         return Analysis {
             stack: None,

@@ -57,6 +57,14 @@ fn spec_files(sel: &Selection) -> Result<Vec<PathBuf>, Error> {
                 display(other).escape_debug()
             )));
         }
+        // A spec named on the command line that is not there is a usage
+        // error (exit 2), like an unknown environment.
+        if let Some(missing) = sel.specs.iter().find(|p| !sel.root.join(p).exists()) {
+            return Err(Error::Usage(format!(
+                "no spec file `{}`; name an existing file, or pick an environment with `--env`",
+                display(missing).escape_debug()
+            )));
+        }
         return Ok(sel
             .specs
             .iter()
@@ -181,7 +189,10 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
     }
     for file in &files {
         match load::load(file, &display(file), &reader, &mut sources) {
-            Ok(l) => loaded.push(l),
+            Ok(l) => {
+                diagnostics.extend(l.problems.iter().cloned());
+                loaded.push(l);
+            }
             Err(diags) => diagnostics.extend(diags),
         }
     }

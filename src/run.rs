@@ -57,7 +57,7 @@ where
         Command::Graph(args) => commands::graph::run(&root, args, console),
         Command::Cost(args) => commands::cost::run(&root, args, console),
         Command::Completions(args) => commands::shell::completions(args, console),
-        Command::Man => commands::shell::man(console),
+        Command::Man(args) => commands::shell::man(args, console),
     };
     match result {
         Ok(code) => code,

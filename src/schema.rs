@@ -459,11 +459,25 @@ fn backticked(items: &[String]) -> String {
         .join(", ")
 }
 
+/// `The limit` → `the limit`; an acronym (`CPU limit`, `TLS`) stays as written.
 fn lowercase_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
+        Some(c) if !s.chars().nth(1).is_some_and(char::is_uppercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        Some(_) => s.to_owned(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod lowercase_tests {
+    #[test]
+    fn keeps_acronyms() {
+        assert_eq!(super::lowercase_first("CPU limit"), "CPU limit");
+        assert_eq!(super::lowercase_first("The limit"), "the limit");
+        assert_eq!(super::lowercase_first("A"), "a");
     }
 }
 

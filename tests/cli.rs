@@ -209,6 +209,17 @@ fn usage_errors_exit_2() {
     let base = run_in(dir.path(), &["validate", "environments/base.yaml"]);
     assert_eq!(base.code, 2);
     assert!(base.stderr.contains("`abstract`"), "{}", base.stderr);
+    // A spec file named on the command line that is not there (the README's
+    // exit code 2), not an invalid spec (1).
+    let missing = run_in(dir.path(), &["validate", "environments/prdo.yaml"]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("no spec file `environments/prdo.yaml`"),
+        "{}",
+        missing.stderr
+    );
     let empty = tempfile::tempdir().unwrap();
     let none = run_in(empty.path(), &["generate"]);
     assert_eq!(none.code, 2);
@@ -397,4 +408,56 @@ fn explain_shows_the_port_map_and_capacity_budget() {
         total.contains("/ 8") && total.contains("/ 16384"),
         "{total}"
     );
+}
+
+/// `schema --check` tells a missing schema file from a stale one.
+#[test]
+fn schema_check_names_missing_and_stale_files() {
+    let dir = shipped_copy();
+    let ok = run_in(dir.path(), &["schema", "--check"]);
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    fs::remove_file(dir.path().join("schema/prices.schema.json")).unwrap();
+    let path = dir.path().join("schema/futurestack.schema.json");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replacen("{", "{ ", 1)).unwrap();
+    let out = run_in(dir.path(), &["schema", "--check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("schema/prices.schema.json is missing"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("schema/futurestack.schema.json is out of date"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Every page the main man page refers to (`futurestack-<command>(1)`) is one
+/// `futurestack man <command>` prints.
+#[test]
+fn man_pages_exist_for_every_reference() {
+    let dir = shipped_copy();
+    let main = run_in(dir.path(), &["man"]);
+    assert_eq!(main.code, 0);
+    let refs: Vec<String> = main
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("futurestack\\-")?.strip_suffix("(1)"))
+        .map(str::to_owned)
+        .collect();
+    assert!(refs.len() >= 10, "{}", main.stdout);
+    for command in refs {
+        let page = run_in(dir.path(), &["man", &command]);
+        assert_eq!(page.code, 0, "{command}: {}", page.stderr);
+        assert!(
+            page.stdout
+                .contains(&format!(".TH futurestack-{command} 1")),
+            "{command}: {}",
+            &page.stdout[..page.stdout.len().min(300)]
+        );
+    }
+    assert_eq!(run_in(dir.path(), &["man", "nope"]).code, 2);
 }

@@ -21,9 +21,14 @@ pub fn run(root: &Path, args: SchemaArgs, console: &mut Console) -> Result<u8, E
         if current.as_deref() == Some(text.as_str()) {
             let _ = writeln!(console.out, "{file} is up to date");
         } else if args.check {
+            let state = if current.is_none() {
+                "is missing"
+            } else {
+                "is out of date"
+            };
             let _ = writeln!(
                 console.out,
-                "{file} is out of date: run `futurestack schema` to update it"
+                "{file} {state}: run `futurestack schema` to write it"
             );
             code = exit::FAILED;
         } else {

@@ -3,7 +3,7 @@
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::error::{Error, exit};
 use crate::run::Console;
 
@@ -13,8 +13,32 @@ pub fn completions(args: CompletionsArgs, console: &mut Console) -> Result<u8, E
     Ok(exit::OK)
 }
 
-pub fn man(console: &mut Console) -> Result<u8, Error> {
-    let page = clap_mangen::Man::new(Cli::command());
+/// The main page, or the page of one subcommand (named `futurestack-<command>`,
+/// as the main page refers to it).
+pub fn man(args: ManArgs, console: &mut Console) -> Result<u8, Error> {
+    let mut command = Cli::command();
+    // Built, so clap's own `help` subcommand (which the main page lists) is there.
+    command.build();
+    let page = match &args.command {
+        None => clap_mangen::Man::new(command),
+        Some(name) => {
+            let names: Vec<String> = command
+                .get_subcommands()
+                .map(|c| c.get_name().to_owned())
+                .collect();
+            let Some(sub) = command.find_subcommand(name).cloned() else {
+                return Err(Error::Usage(format!(
+                    "no subcommand `{}`; pages exist for {}",
+                    name.escape_debug(),
+                    names.join(", ")
+                )));
+            };
+            let title = format!("futurestack-{}", sub.get_name());
+            let bin = format!("futurestack {}", sub.get_name());
+            let sub = sub.bin_name(bin);
+            clap_mangen::Man::new(sub).title(title)
+        }
+    };
     page.render(&mut console.out)
         .map_err(|err| Error::io("<stdout>", err))?;
     Ok(exit::OK)

@@ -4,10 +4,42 @@ use std::collections::HashMap;
 
 use super::yaml::{Key, Node, Value};
 
+/// A `null` in an overlay under a key its base does not have: it removes
+/// nothing, which is almost always a misspelt name.
+#[derive(Debug)]
+pub struct Unmatched {
+    /// The keys from the top of the document down to the one that was null.
+    pub path: Vec<String>,
+    pub key: Key,
+    /// The keys the base has at that level.
+    pub existing: Vec<String>,
+}
+
+/// A key an overlay adds next to a base key of a close name (`ai-recomend`
+/// beside `ai-recommend`): perhaps a new entry, perhaps a misspelt one.
+#[derive(Debug, Clone)]
+pub struct NearMiss {
+    pub key: Key,
+    /// The base's key it resembles.
+    pub close: String,
+}
+
+/// What a merge noticed besides the merged document.
+#[derive(Debug, Default)]
+pub struct Notes {
+    pub unmatched: Vec<Unmatched>,
+    pub near_misses: Vec<NearMiss>,
+}
+
 /// Merges `overlay` onto `base`. Every value keeps the position of the file it
 /// came from, so diagnostics point at the overlay when the overlay set the value.
-/// Keys keep their first position. Linear in the size of both maps.
-pub fn merge(base: Node, overlay: Node) -> Node {
+/// Keys keep their first position. Linear in the size of both maps. A `null`
+/// that removes nothing is added to `unmatched`.
+pub fn merge(base: Node, overlay: Node, notes: &mut Notes) -> Node {
+    merge_at(base, overlay, &mut Vec::new(), notes)
+}
+
+fn merge_at(base: Node, overlay: Node, path: &mut Vec<String>, notes: &mut Notes) -> Node {
     let base_origin = base.origin;
     match (base.value, overlay.value) {
         (Value::Map(base_entries), Value::Map(overlay_entries)) => {
@@ -26,11 +58,29 @@ pub fn merge(base: Node, overlay: Node) -> Node {
                     }
                     Some(i) => {
                         if let Some((old_key, old)) = slots[i].take() {
-                            slots[i] = Some((old_key, merge(old, value)));
+                            path.push(old_key.name.clone());
+                            let merged = merge_at(old, value, path, notes);
+                            path.pop();
+                            slots[i] = Some((old_key, merged));
                         }
                     }
-                    None if removes => {}
+                    None if removes => notes.unmatched.push(Unmatched {
+                        path: path.iter().cloned().chain([key.name.clone()]).collect(),
+                        existing: slots
+                            .iter()
+                            .flatten()
+                            .map(|(k, _)| k.name.clone())
+                            .collect(),
+                        key,
+                    }),
                     None => {
+                        let existing = slots.iter().flatten().map(|(k, _)| k.name.as_str());
+                        if let Some(close) = crate::suggest::did_you_mean(&key.name, existing) {
+                            notes.near_misses.push(NearMiss {
+                                key: key.clone(),
+                                close: close.to_owned(),
+                            });
+                        }
                         index.insert(key.name.clone(), slots.len());
                         slots.push(Some((key, value)));
                     }

@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Diagnostic, Origin};
-pub use merge::merge;
+pub use merge::{NearMiss, merge};
 pub use side::SideFile;
 pub use yaml::{Key, Node, Value};
 
@@ -66,6 +66,12 @@ pub struct Loaded {
     pub tree: Node,
     /// The price table `cost.prices` names, parsed (not yet checked).
     pub prices: Option<SideFile>,
+    /// Problems found while merging that do not stop the analysis (a `null`
+    /// that removes nothing).
+    pub problems: Vec<Diagnostic>,
+    /// Keys an overlay added next to a base key of a close name; a missing
+    /// required key under one is more likely a misspelling (see `pipeline`).
+    pub near_misses: Vec<NearMiss>,
 }
 
 /// Loads the spec at `path` (shown to users as `display`), following `extends`.
@@ -81,8 +87,18 @@ pub fn load(
         .unwrap_or_default()
         .to_owned();
     let mut chain = Vec::new();
-    let (tree, is_abstract) =
-        load_chain(path, Arc::from(display), None, reader, sources, &mut chain)?;
+    let mut problems = Vec::new();
+    let mut near_misses = Vec::new();
+    let (tree, is_abstract) = load_chain(
+        path,
+        Arc::from(display),
+        None,
+        reader,
+        sources,
+        &mut chain,
+        &mut problems,
+        &mut near_misses,
+    )?;
     let file = chain.remove(0);
     let prices = if is_abstract {
         None
@@ -96,6 +112,8 @@ pub fn load(
         is_abstract,
         tree,
         prices,
+        problems,
+        near_misses,
     })
 }
 
@@ -108,6 +126,8 @@ fn load_chain(
     reader: &dyn ReadSource,
     sources: &mut Sources,
     chain: &mut Vec<Arc<str>>,
+    problems: &mut Vec<Diagnostic>,
+    near_misses: &mut Vec<NearMiss>,
 ) -> Result<(Node, bool), Vec<Diagnostic>> {
     if chain.contains(&display) {
         let cycle: Vec<String> = chain
@@ -234,13 +254,24 @@ fn load_chain(
             let base_display = display_join(&display, &rel);
             let (base, _base_abstract) = load_chain(
                 &base_path,
-                base_display,
+                base_display.clone(),
                 Some(origin),
                 reader,
                 sources,
                 chain,
+                problems,
+                near_misses,
             )?;
-            merge(base, node)
+            let mut notes = merge::Notes::default();
+            let merged = merge(base, node, &mut notes);
+            problems.extend(
+                notes
+                    .unmatched
+                    .into_iter()
+                    .map(|u| removes_nothing(u, &base_display)),
+            );
+            near_misses.extend(notes.near_misses);
+            merged
         }
         Some((_, other)) => {
             return Err(vec![
@@ -257,6 +288,37 @@ fn load_chain(
         }
     };
     Ok((strip_nulls(node), is_abstract))
+}
+
+/// FS003: `key: null` in an overlay removes a key the extended files set; one
+/// they do not set is a misspelling (or a leftover).
+fn removes_nothing(u: merge::Unmatched, base: &str) -> Diagnostic {
+    let name = u.path.join(".");
+    let parent = &u.path[..u.path.len() - 1];
+    let place = if parent.is_empty() {
+        "at the top level".to_owned()
+    } else {
+        format!("under `{}`", parent.join("."))
+    };
+    let help =
+        match crate::suggest::did_you_mean(&u.key.name, u.existing.iter().map(String::as_str)) {
+            Some(close) => {
+                format!("did you mean `{close}`? `null` removes a key that `{base}` sets")
+            }
+            None => format!(
+                "remove `{}: null`: `null` only removes a key that `{base}` sets",
+                u.key.name
+            ),
+        };
+    Diagnostic::error(
+        "FS003",
+        format!(
+            "`{name}: null` removes nothing: `{base}` has no `{}` {place}",
+            u.key.name
+        ),
+    )
+    .at(u.key.origin)
+    .with_help(help)
 }
 
 fn take_key(entries: &mut Vec<(Key, Node)>, name: &str) -> Option<(Key, Node)> {

@@ -73,6 +73,15 @@ pub fn parse_with_budget(
                 // A breach found while replaying an alias arrives as text only.
                 if let Some(breach) = message.strip_prefix("budget breached: ") {
                     budget_text_message(breach, max_nodes)
+                } else if let Some(key) = message
+                    .strip_prefix("duplicate mapping key: ")
+                    .map(|rest| rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest))
+                {
+                    // The parser's own text names an option of the library.
+                    (
+                        format!("duplicate key `{key}`: a mapping has each key once"),
+                        format!("remove one `{key}:`, or merge the two into one"),
+                    )
                 } else if message == "recursion limit exceeded" {
                     (
                         "the YAML nests too deeply (the parser's limit is 64 levels)".to_owned(),
