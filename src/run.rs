@@ -46,6 +46,11 @@ where
         }
     };
     let root = cli.directory.clone();
+    // `check`/`diff --format github`: spec problems are annotations too.
+    let github = matches!(
+        &cli.command,
+        Command::Check(a) | Command::Diff(a) if a.format == crate::output::ReportFormat::Github
+    );
     let result = match cli.command {
         Command::Generate(args) => commands::generate::run(&root, args, console),
         Command::Check(args) => commands::check::run(&root, args, console),
@@ -62,6 +67,11 @@ where
     match result {
         Ok(code) => code,
         Err(err) => {
+            if let (true, crate::error::Error::Invalid { diagnostics, .. }) = (github, &err) {
+                let _ = console
+                    .out
+                    .write_all(crate::output::annotations::diagnostics(diagnostics).as_bytes());
+            }
             let _ = console
                 .err
                 .write_all(render_error(&err, console.style).as_bytes());

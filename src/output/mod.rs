@@ -2,6 +2,7 @@
 //! (`generate`): atomically, removing files it generated before and no longer
 //! generates, never touching files it does not own.
 
+pub mod annotations;
 mod cost_change;
 mod fs;
 mod report;
