@@ -147,7 +147,9 @@ pub struct OutputArgs {
     pub out: PathBuf,
 
     /// Folder of templates overriding the built-in ones, file by file
-    /// (same relative paths as `templates/` in the source tree).
+    /// (same relative paths as `templates/` in the source tree, such as
+    /// `compose/docker-compose.yml.j2`); a `.j2` file at any other path is an
+    /// error that lists the paths.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }

@@ -522,3 +522,29 @@ fn man_pages_exist_for_every_reference() {
     }
     assert_eq!(run_in(dir.path(), &["man", "nope"]).code, 2);
 }
+
+/// An override at a path no built-in template has is refused, with the
+/// nearest path and the list, instead of being ignored.
+#[test]
+fn a_misplaced_template_override_is_an_error() {
+    let dir = shipped_copy();
+    let tpl = dir.path().join("tpl/compose");
+    fs::create_dir_all(&tpl).unwrap();
+    fs::write(tpl.join("docker-compose.yaml.j2"), "x\n").unwrap();
+    let before = snapshot(dir.path());
+    let out = run_in(dir.path(), &["generate", "--templates", "tpl"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "`compose/docker-compose.yaml.j2` (did you mean `compose/docker-compose.yml.j2`?)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("compose/backup/backup.sh.j2"),
+        "the folder's paths are listed: {}",
+        out.stderr
+    );
+    assert_eq!(snapshot(dir.path()), before);
+}

@@ -86,6 +86,45 @@ fn read_template_overrides(
             dir.display()
         )));
     }
+    let stray = stray_overrides(&full);
+    if !stray.is_empty() {
+        let names: Vec<&str> = Templates::embedded_names().collect();
+        let lines: Vec<String> = stray
+            .iter()
+            .map(
+                |s| match crate::suggest::did_you_mean(s, names.iter().copied()) {
+                    Some(close) => format!("`{s}` (did you mean `{close}`?)"),
+                    None => format!("`{s}`"),
+                },
+            )
+            .collect();
+        // The built-in paths under the folders the stray files are in (all of
+        // them would pass the bound on a message), or the folders themselves.
+        let folders: std::collections::BTreeSet<&str> =
+            names.iter().filter_map(|n| n.split('/').next()).collect();
+        let near: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| {
+                stray
+                    .iter()
+                    .any(|s| s.split('/').next() == n.split('/').next())
+            })
+            .collect();
+        let listing = if near.is_empty() {
+            format!(
+                "below one of the folders {}",
+                folders.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            format!("such as {}", near.join(", "))
+        };
+        return Err(Error::Usage(format!(
+            "`--templates {}` has templates that override nothing: {}; an override has the path of a built-in template, {listing}",
+            dir.display(),
+            lines.join(", "),
+        )));
+    }
     let mut overrides = BTreeMap::new();
     for name in Templates::embedded_names() {
         let rel = dir.join(name);
@@ -104,6 +143,43 @@ fn read_template_overrides(
         }
     }
     Ok(Templates::with_overrides(overrides))
+}
+
+/// Files ending in `.j2` below the overrides folder that are not at the path of
+/// a built-in template (links are not followed; at most 8 levels and 10 000
+/// entries are looked at), as `/`-separated paths relative to it.
+fn stray_overrides(dir: &Path) -> Vec<String> {
+    let known: std::collections::BTreeSet<&str> = Templates::embedded_names().collect();
+    let mut stray = Vec::new();
+    let mut pending = vec![(dir.to_path_buf(), String::new(), 0)];
+    let mut seen = 0;
+    while let Some((path, rel, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            seen += 1;
+            if seen > 10_000 {
+                return stray;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+                continue;
+            };
+            if meta.is_dir() && depth < 8 {
+                pending.push((entry.path(), rel, depth + 1));
+            } else if name.ends_with(".j2") && !known.contains(rel.as_str()) {
+                stray.push(rel);
+            }
+        }
+    }
+    stray.sort();
+    stray
 }
 
 /// Compares and prints the report `check` and `diff` share; returns whether the
