@@ -87,8 +87,7 @@ pub fn load(
         .unwrap_or_default()
         .to_owned();
     let mut chain = Vec::new();
-    let mut problems = Vec::new();
-    let mut near_misses = Vec::new();
+    let mut found = Found::default();
     let (tree, is_abstract) = load_chain(
         path,
         Arc::from(display),
@@ -96,8 +95,7 @@ pub fn load(
         reader,
         sources,
         &mut chain,
-        &mut problems,
-        &mut near_misses,
+        &mut found,
     )?;
     let file = chain.remove(0);
     let prices = if is_abstract {
@@ -112,9 +110,17 @@ pub fn load(
         is_abstract,
         tree,
         prices,
-        problems,
-        near_misses,
+        problems: found.problems,
+        near_misses: found.near_misses,
     })
+}
+
+/// What the merges of a chain noticed (see [`Loaded::problems`] and
+/// [`Loaded::near_misses`]).
+#[derive(Default)]
+struct Found {
+    problems: Vec<Diagnostic>,
+    near_misses: Vec<NearMiss>,
 }
 
 /// Loads one file and, recursively, what it extends. `chain` collects the files
@@ -126,8 +132,7 @@ fn load_chain(
     reader: &dyn ReadSource,
     sources: &mut Sources,
     chain: &mut Vec<Arc<str>>,
-    problems: &mut Vec<Diagnostic>,
-    near_misses: &mut Vec<NearMiss>,
+    found: &mut Found,
 ) -> Result<(Node, bool), Vec<Diagnostic>> {
     if chain.contains(&display) {
         let cycle: Vec<String> = chain
@@ -259,18 +264,17 @@ fn load_chain(
                 reader,
                 sources,
                 chain,
-                problems,
-                near_misses,
+                found,
             )?;
             let mut notes = merge::Notes::default();
             let merged = merge(base, node, &mut notes);
-            problems.extend(
+            found.problems.extend(
                 notes
                     .unmatched
                     .into_iter()
                     .map(|u| removes_nothing(u, &base_display)),
             );
-            near_misses.extend(notes.near_misses);
+            found.near_misses.extend(notes.near_misses);
             merged
         }
         Some((_, other)) => {
