@@ -48,6 +48,51 @@ fn is_spec_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 
+/// One problem found the same in several environments is reported once; one
+/// in a file that environments share (a base) names the environments it was
+/// found in, when several were checked.
+fn name_environments(
+    per_env: Vec<(&str, std::sync::Arc<str>, Vec<Diagnostic>)>,
+) -> Vec<Diagnostic> {
+    let several = per_env.len() > 1;
+    let own: std::collections::BTreeSet<std::sync::Arc<str>> =
+        per_env.iter().map(|(_, file, _)| file.clone()).collect();
+    let mut groups: Vec<(Diagnostic, Vec<&str>)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (env, _, diags) in per_env {
+        for d in diags {
+            let key = format!(
+                "{:?}",
+                (&d.code, &d.message, &d.origin, &d.help, d.severity)
+            );
+            match index.get(&key) {
+                Some(&i) => groups[i].1.push(env),
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push((d, vec![env]));
+                }
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(mut d, envs)| {
+            let shared = d.origin.as_ref().is_some_and(|o| !own.contains(&o.file));
+            if several && shared {
+                let names: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
+                let label = if names.len() == 1 {
+                    "environment"
+                } else {
+                    "environments"
+                };
+                d.message
+                    .push_str(&format!(" (in {label} {})", names.join(", ")));
+            }
+            d
+        })
+        .collect()
+}
+
 /// Lists the spec files of a selection, as paths relative to the root.
 fn spec_files(sel: &Selection) -> Result<Vec<PathBuf>, Error> {
     if !sel.specs.is_empty() {
@@ -209,13 +254,15 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
     let complete = sel.envs.is_empty() && !explicit;
 
     let mut stacks = Vec::new();
+    let mut per_env = Vec::new();
     for l in &loaded {
         let analysis = pipeline::analyze(l);
-        diagnostics.extend(analysis.diagnostics);
+        per_env.push((l.env.as_str(), l.file.clone(), analysis.diagnostics));
         if let Some(stack) = analysis.stack {
             stacks.push(stack);
         }
     }
+    diagnostics.extend(name_environments(per_env));
     diagnostics.extend(crate::validate::shared_hosts(&stacks));
     diagnostics.extend(crate::validate::shared_between_environments(&stacks));
     diagnostics.extend(crate::validate::lifecycle::check(&stacks, &sel.today));
