@@ -67,6 +67,11 @@ pub enum Command {
         after_help = "Examples:\n  futurestack cost\n  futurestack cost --env prod --format json"
     )]
     Cost(CostArgs),
+    /// Print one environment's generated files (or one target's, or one file) to stdout, writing nothing.
+    #[command(
+        after_help = "Examples:\n  futurestack render --env prod docker-compose.yml\n  futurestack render --env prod --target monitoring\n  futurestack render --env staging | less"
+    )]
+    Render(RenderArgs),
     /// Print the dependency graph of each environment.
     #[command(
         after_help = "Examples:\n  futurestack graph --env prod\n  futurestack graph --env prod --format dot | dot -Tsvg > prod.svg"
@@ -223,6 +228,32 @@ pub struct ImportArgs {
     /// Stack name of the spec (default: the compose project name, or `imported`).
     #[arg(long)]
     pub stack: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The environment (required: one environment's files at a time).
+    #[arg(long, value_name = "NAME")]
+    pub env: String,
+
+    /// Only the files of this target.
+    #[arg(long, value_name = "TARGET", value_parser = clap::builder::PossibleValuesParser::new(crate::targets::Target::ALL.iter().map(|t| t.name())))]
+    pub target: Option<String>,
+
+    /// Folder holding the specs.
+    #[arg(long, value_name = "DIR", default_value = "environments")]
+    pub environments: std::path::PathBuf,
+
+    /// Folder of templates overriding the built-in ones (as for `generate`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<std::path::PathBuf>,
+
+    /// Let specs, `extends` and template overrides come from outside the project root.
+    #[arg(long)]
+    pub allow_outside_root: bool,
+
+    /// One file, by its path in the environment's output folder (`docker-compose.yml`).
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Args)]

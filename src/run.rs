@@ -60,6 +60,7 @@ where
         Command::Init => commands::init::run(&root, console),
         Command::Import(args) => commands::import::run(&root, args, console),
         Command::Graph(args) => commands::graph::run(&root, args, console),
+        Command::Render(args) => commands::render::run(&root, args, console),
         Command::Cost(args) => commands::cost::run(&root, args, console),
         Command::Completions(args) => commands::shell::completions(args, console),
         Command::Man(args) => commands::shell::man(args, console),

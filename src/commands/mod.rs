@@ -8,6 +8,7 @@ pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod init;
+pub mod render;
 pub mod schema;
 pub mod shell;
 pub mod validate;
@@ -74,7 +75,7 @@ pub(crate) fn plan_and_compare(
 
 /// Reads `--templates DIR`: any file whose path below `dir` matches an embedded
 /// template replaces it.
-fn read_template_overrides(
+pub(crate) fn read_template_overrides(
     root: &Path,
     dir: &Path,
     allow_outside_root: bool,

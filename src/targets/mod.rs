@@ -43,6 +43,23 @@ impl Target {
         Target::Overview,
     ];
 
+    /// The target's name on the command line (`render --target compose`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Compose => "compose",
+            Target::Monitoring => "monitoring",
+            Target::Nginx => "nginx",
+            Target::Ros => "ros",
+            Target::Terraform => "terraform",
+            Target::Overview => "overview",
+        }
+    }
+
+    /// The target named `name`.
+    pub fn named(name: &str) -> Option<Target> {
+        Target::ALL.iter().copied().find(|t| t.name() == name)
+    }
+
     /// Folder under `templates/` that holds this target's templates.
     pub fn template_dir(self) -> &'static str {
         match self {
@@ -132,6 +149,16 @@ pub fn render_all(
     templates: &Templates,
     env: &minijinja::Environment<'_>,
 ) -> Result<Files, Error> {
+    render_all_by_target(stack, templates, env).map(|(files, _)| files)
+}
+
+/// [`render_all`], with the target that generated each file.
+pub fn render_all_by_target(
+    stack: &Stack,
+    templates: &Templates,
+    env: &minijinja::Environment<'_>,
+) -> Result<(Files, std::collections::BTreeMap<String, Target>), Error> {
+    let mut owners = std::collections::BTreeMap::new();
     let mut files = Files::new();
     let mut earlier: Vec<(String, String)> = Vec::new();
     for target in Target::ALL {
@@ -153,6 +180,7 @@ pub fn render_all(
             &earlier
         };
         for (path, text) in target.render(stack, templates, env, seen)? {
+            owners.insert(path.clone(), *target);
             if files.insert(path.clone(), text).is_some() {
                 return Err(Error::Template {
                     template: target.template_dir().to_owned(),
@@ -161,5 +189,5 @@ pub fn render_all(
             }
         }
     }
-    Ok(files)
+    Ok((files, owners))
 }
