@@ -9,11 +9,36 @@ use crate::error::Diagnostic;
 pub fn check(ctx: &mut Ctx) {
     let stack = ctx.stack;
     let mut taken: BTreeMap<u16, (&str, &str)> = BTreeMap::new();
+    // Who keeps a contested port and who is told to move: what already runs
+    // on the host (an external service) keeps it, then what the extended files
+    // set; the port written in the environment's own file (most likely the
+    // line just edited) is the one reported.
+    let mut published: Vec<(usize, &crate::model::Service, &crate::model::Port)> = Vec::new();
     for service in &stack.services {
-        for port in &service.ports {
+        for port in service.ports.iter().filter(|p| p.host.is_some()) {
+            let own_file = ctx
+                .service_at(&service.name, &["ports", &port.name, "host"])
+                .is_some_and(|o| o.file == stack.file);
+            let rank = if service.external {
+                0
+            } else if own_file {
+                2
+            } else {
+                1
+            };
+            published.push((rank, service, port));
+        }
+    }
+    published.sort_by_key(|(rank, _, _)| *rank);
+    for (_, service, port) in published {
+        {
             let Some(host) = port.host else { continue };
             if let Some((other, other_port)) = taken.get(&host) {
                 let at = ctx.service_at(&service.name, &["ports", &port.name, "host"]);
+                let outside = stack
+                    .services
+                    .iter()
+                    .any(|s| s.name == *other && s.external);
                 let what = if *other == service.name {
                     format!(
                         "`{}` publishes host port {host} twice (`{other_port}` and `{}`)",
@@ -21,8 +46,13 @@ pub fn check(ctx: &mut Ctx) {
                     )
                 } else {
                     format!(
-                        "host port {host} of `{}` is already used by `{other}`",
-                        service.name
+                        "host port {host} of `{}` is already used by `{other}`{}",
+                        service.name,
+                        if outside {
+                            ", which already runs on the host outside the stack"
+                        } else {
+                            ""
+                        }
                     )
                 };
                 let help = match free_port_near(
