@@ -273,18 +273,50 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
                 continue;
             }
             // MYSQL_HOST=future-mysql and friends: a connection futurestack derives.
-            let target = value
+            // A URL's host comes after its user and password (`u:p@db:5432`).
+            let authority = value
                 .split("://")
                 .last()
                 .unwrap_or(&value)
-                .split([':', '/'])
+                .split('/')
                 .next()
                 .unwrap_or("");
+            let (userinfo, hostport) = match authority.rsplit_once('@') {
+                Some((user, host)) if value.contains("://") => (Some(user), host),
+                _ => (None, authority),
+            };
+            let target = hostport.split(':').next().unwrap_or("");
             if (var.ends_with("_HOST") || var.ends_with("_URL") || var.ends_with("_URI"))
                 && aliases.contains_key(target)
             {
                 uses.insert(aliases[target].clone());
                 notes.push(format!("{name}: dropped `{var}` (futurestack sets connection variables from `uses: [{}]`)", aliases[target]));
+                continue;
+            }
+            // A URL with a password in it (`postgres://u:p@elsewhere/db`, or
+            // `${VAR}` standing for one) is a secret as a whole: never copied.
+            if userinfo.is_some_and(|u| u.contains(':')) {
+                let role = var.to_ascii_lowercase();
+                let secret = format!("{name}-{}", label(&role));
+                let env_name = secret_env(stack, &secret);
+                secrets.insert(
+                    secret.clone(),
+                    (
+                        env_name.clone(),
+                        format!("`{var}` of `{name}`, a URL with a password (imported; the value was not copied)"),
+                    ),
+                );
+                roles.insert(role.clone(), secret);
+                if kind == Kind::App {
+                    todo.push(format!(
+                        "`{var}` is now a secret file: the app reads its path from `{}_FILE`",
+                        env_var(&role)
+                    ));
+                }
+                notes.push(format!(
+                    "{name}: `{var}` is a URL with a password: it became secret `{name}-{}`; set {env_name} at deploy time",
+                    label(&role)
+                ));
                 continue;
             }
             env.insert(var, value);
@@ -444,6 +476,18 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
                 parts.push(format!("memory: {m}"));
             }
             let _ = writeln!(body, "    resources: {{{}}}", parts.join(", "));
+        }
+        match svc["restart"].as_str() {
+            None => {}
+            Some(policy @ ("no" | "always" | "on-failure" | "unless-stopped")) => {
+                if policy != "unless-stopped" {
+                    let _ = writeln!(body, "    restart: {policy}");
+                }
+            }
+            Some(other) => todo.push(format!(
+                "not mapped: restart `{}` (a spec takes no, always, on-failure or unless-stopped, the default)",
+                other.escape_debug()
+            )),
         }
         let unmapped: Vec<&str> = [
             "command",

@@ -144,3 +144,55 @@ fn init_scaffolds_a_project_that_generates() {
         again.stderr
     );
 }
+
+/// The newcomer's compose file: the imported spec validates as it is; the
+/// password in a URL is never copied; what cannot be mapped is a note naming it.
+#[test]
+fn import_turns_urls_with_passwords_into_references_and_notes_what_it_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = repo().join("tests/import/urls-compose.yml");
+    fs::copy(&source, dir.path().join("docker-compose.yml")).unwrap();
+    let out = run_in(dir.path(), &["import", "docker-compose.yml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        !out.stdout.contains("s3cret"),
+        "a password was copied:\n{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("POSTGRES_PASSWORD}@"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains(
+            "dropped `DATABASE_URL` (futurestack sets connection variables from `uses: [db]`)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("`REPORTS_URL` is a URL with a password: it became secret"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("    restart: always\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("not mapped: restart `on-failure:3`"),
+        "{}",
+        out.stderr
+    );
+    fs::create_dir_all(dir.path().join("environments")).unwrap();
+    fs::write(dir.path().join("environments/imported.yaml"), &out.stdout).unwrap();
+    let validate = run_in(dir.path(), &["validate"]);
+    assert_eq!(
+        validate.code, 0,
+        "the imported spec must validate:\n{}\n{}",
+        out.stdout, validate.stderr
+    );
+}
