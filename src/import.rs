@@ -478,11 +478,10 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
             let _ = writeln!(body, "    resources: {{{}}}", parts.join(", "));
         }
         match svc["restart"].as_str() {
-            None => {}
-            Some(policy @ ("no" | "always" | "on-failure" | "unless-stopped")) => {
-                if policy != "unless-stopped" {
-                    let _ = writeln!(body, "    restart: {policy}");
-                }
+            // `unless-stopped` is the spec's default: not written.
+            None | Some("unless-stopped") => {}
+            Some(policy @ ("no" | "always" | "on-failure")) => {
+                let _ = writeln!(body, "    restart: {policy}");
             }
             Some(other) => todo.push(format!(
                 "not mapped: restart `{}` (a spec takes no, always, on-failure or unless-stopped, the default)",
