@@ -187,6 +187,11 @@ pub enum ColorChoice {
 pub struct GenerateArgs {
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Write only the files of this target (repeatable); the others, and files
+    /// no longer generated, stay as they are until a full `generate`.
+    #[arg(long, value_name = "TARGET", value_parser = clap::builder::PossibleValuesParser::new(crate::targets::Target::ALL.iter().map(|t| t.name())))]
+    pub target: Vec<String>,
 }
 
 #[derive(Debug, Args)]

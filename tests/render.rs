@@ -80,3 +80,55 @@ fn render_refuses_unknown_names() {
         2
     );
 }
+
+/// `generate --target compose` writes the compose target's files only: the
+/// cloud templates that embed them stay stale (so `check` still fails), and
+/// nothing is removed.
+#[test]
+fn generate_one_target_writes_only_its_files() {
+    let dir = shipped_copy();
+    let prod = dir.path().join("environments/prod.yaml");
+    let text = fs::read_to_string(&prod).unwrap();
+    fs::write(
+        &prod,
+        text.replace(
+            "  ai-recommend:\n    resources:",
+            "  ai-recommend:\n    ports:\n      http: {host: 8101}\n    resources:",
+        ),
+    )
+    .unwrap();
+    let orphan = dir.path().join("golden/prod/old.yml");
+    fs::write(&orphan, "x: 1\n").unwrap();
+    let ros = dir.path().join("golden/prod/ros/template.yaml");
+    let ros_before = fs::read_to_string(&ros).unwrap();
+    let out = run_in(dir.path(), &["generate", "--target", "compose"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let compose = fs::read_to_string(dir.path().join("golden/prod/docker-compose.yml")).unwrap();
+    assert!(compose.contains("8101:8100"), "{compose}");
+    assert_eq!(
+        fs::read_to_string(&ros).unwrap(),
+        ros_before,
+        "another target's file"
+    );
+    assert!(orphan.exists());
+    let check = run_in(dir.path(), &["check"]);
+    assert_eq!(check.code, 1);
+    assert!(
+        check
+            .stdout
+            .contains("changed: golden/prod/ros/template.yaml"),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        !check
+            .stdout
+            .contains("changed: golden/prod/docker-compose.yml"),
+        "{}",
+        check.stdout
+    );
+    assert_eq!(
+        run_in(dir.path(), &["generate", "--target", "helm"]).code,
+        2
+    );
+}

@@ -8,7 +8,12 @@ use crate::output::{self, Change};
 use crate::run::Console;
 
 pub fn run(root: &Path, args: GenerateArgs, console: &mut Console) -> Result<u8, Error> {
-    let (plan, changes) = super::plan_and_compare(root, &args.output, console)?;
+    let only: Vec<crate::targets::Target> = args
+        .target
+        .iter()
+        .filter_map(|t| crate::targets::Target::named(t))
+        .collect();
+    let (plan, changes) = super::plan_and_compare_targets(root, &args.output, &only, console)?;
     let left_alone = output::apply(&plan, &changes)?;
     let count = |f: fn(&Change) -> bool| changes.iter().filter(|c| f(c)).count();
     let written = count(|c| matches!(c, Change::Added { .. } | Change::Changed { .. }));

@@ -56,6 +56,17 @@ pub(crate) fn plan_and_compare(
     args: &OutputArgs,
     console: &mut Console,
 ) -> Result<(Plan, Vec<Change>), Error> {
+    plan_and_compare_targets(root, args, &[], console)
+}
+
+/// [`plan_and_compare`], keeping only the changes to files of `only` (all
+/// when empty) and the folders' manifests; no orphan is removed then.
+pub(crate) fn plan_and_compare_targets(
+    root: &Path,
+    args: &OutputArgs,
+    only: &[crate::targets::Target],
+    console: &mut Console,
+) -> Result<(Plan, Vec<Change>), Error> {
     let templates = match &args.templates {
         Some(dir) => read_template_overrides(root, dir, args.specs.allow_outside_root)?,
         None => Templates::default(),
@@ -69,7 +80,26 @@ pub(crate) fn plan_and_compare(
         envs,
         complete: project.complete,
     };
-    let changes = output::compare(&plan)?;
+    let mut changes = output::compare(&plan)?;
+    if !only.is_empty() {
+        let env = templates.environment()?;
+        let mut kept: std::collections::BTreeSet<(String, String)> = Default::default();
+        for stack in &project.stacks {
+            let (_, owners) = crate::targets::render_all_by_target(stack, &templates, &env)?;
+            for (rel, target) in owners {
+                if only.contains(&target) {
+                    kept.insert((stack.env.clone(), rel));
+                }
+            }
+            kept.insert((stack.env.clone(), crate::pipeline::MANIFEST.to_owned()));
+        }
+        changes.retain(|c| {
+            !matches!(c, Change::Orphan { .. })
+                && kept.iter().any(|(env, rel)| {
+                    c.env() == env && c.path().ends_with(&format!("/{env}/{rel}"))
+                })
+        });
+    }
     Ok((plan, changes))
 }
 
