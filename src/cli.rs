@@ -127,6 +127,12 @@ pub struct SpecArgs {
     pub today: Option<String>,
 }
 
+/// `--target`'s values: the names of [`crate::targets::Target::ALL`] (shells
+/// complete them).
+fn target_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::targets::Target::ALL.iter().map(|t| t.name()))
+}
+
 fn parse_date(text: &str) -> Result<String, String> {
     let b = text.as_bytes();
     let ok = b.len() == 10
@@ -190,7 +196,7 @@ pub struct GenerateArgs {
 
     /// Write only the files of this target (repeatable); the others, and files
     /// no longer generated, stay as they are until a full `generate`.
-    #[arg(long, value_name = "TARGET", value_parser = clap::builder::PossibleValuesParser::new(crate::targets::Target::ALL.iter().map(|t| t.name())))]
+    #[arg(long, value_name = "TARGET", value_parser = target_names())]
     pub target: Vec<String>,
 }
 
@@ -242,7 +248,7 @@ pub struct RenderArgs {
     pub env: String,
 
     /// Only the files of this target.
-    #[arg(long, value_name = "TARGET", value_parser = clap::builder::PossibleValuesParser::new(crate::targets::Target::ALL.iter().map(|t| t.name())))]
+    #[arg(long, value_name = "TARGET", value_parser = target_names())]
     pub target: Option<String>,
 
     /// Folder holding the specs.

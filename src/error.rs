@@ -59,7 +59,7 @@ pub enum Severity {
 }
 
 /// One problem found in a spec.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable code, `FS0xx` for loading and schema problems, `FS1xx` for semantic rules.

@@ -244,34 +244,6 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
                 }
                 continue;
             }
-            let is_secret =
-                role_of(kind, &var).is_some() || (looks_secret(&var) && !value.is_empty());
-            if is_secret {
-                let role = role_of(kind, &var)
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| var.to_ascii_lowercase());
-                let secret = format!("{name}-{}", label(&role));
-                let env_name = secret_env(stack, &secret);
-                secrets.insert(
-                    secret.clone(),
-                    (
-                        env_name.clone(),
-                        format!("`{var}` of `{name}` (imported; the value was not copied)"),
-                    ),
-                );
-                roles.insert(role.clone(), secret);
-                if kind == Kind::App {
-                    todo.push(format!(
-                        "`{var}` is now a secret file: the app reads its path from `{}_FILE`",
-                        env_var(&role)
-                    ));
-                }
-                notes.push(format!(
-                    "{name}: `{var}` became secret `{name}-{}`; set {env_name} at deploy time",
-                    label(&role)
-                ));
-                continue;
-            }
             // MYSQL_HOST=future-mysql and friends: a connection futurestack derives.
             // A URL's host comes after its user and password (`u:p@db:5432`).
             let authority = value
@@ -286,24 +258,43 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
                 _ => (None, authority),
             };
             let target = hostport.split(':').next().unwrap_or("");
-            if (var.ends_with("_HOST") || var.ends_with("_URL") || var.ends_with("_URI"))
-                && aliases.contains_key(target)
+            let connection =
+                (var.ends_with("_HOST") || var.ends_with("_URL") || var.ends_with("_URI"))
+                    && aliases.contains_key(target);
+            // A secret-looking variable, then (unless it is a connection) a URL
+            // with a password in it (`postgres://u:p@elsewhere/db`, or `${VAR}`
+            // standing for one), which is a secret as a whole: never copied.
+            let secret = if role_of(kind, &var).is_some()
+                || (looks_secret(&var) && !value.is_empty())
             {
+                let role = role_of(kind, &var)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| var.to_ascii_lowercase());
+                Some((role, ""))
+            } else if connection {
                 uses.insert(aliases[target].clone());
                 notes.push(format!("{name}: dropped `{var}` (futurestack sets connection variables from `uses: [{}]`)", aliases[target]));
                 continue;
-            }
-            // A URL with a password in it (`postgres://u:p@elsewhere/db`, or
-            // `${VAR}` standing for one) is a secret as a whole: never copied.
-            if userinfo.is_some_and(|u| u.contains(':')) {
-                let role = var.to_ascii_lowercase();
+            } else if userinfo.is_some_and(|u| u.contains(':')) {
+                Some((var.to_ascii_lowercase(), " is a URL with a password: it"))
+            } else {
+                None
+            };
+            if let Some((role, what)) = secret {
                 let secret = format!("{name}-{}", label(&role));
                 let env_name = secret_env(stack, &secret);
+                let described = if what.is_empty() {
+                    ""
+                } else {
+                    ", a URL with a password"
+                };
                 secrets.insert(
                     secret.clone(),
                     (
                         env_name.clone(),
-                        format!("`{var}` of `{name}`, a URL with a password (imported; the value was not copied)"),
+                        format!(
+                            "`{var}` of `{name}`{described} (imported; the value was not copied)"
+                        ),
                     ),
                 );
                 roles.insert(role.clone(), secret);
@@ -314,7 +305,7 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
                     ));
                 }
                 notes.push(format!(
-                    "{name}: `{var}` is a URL with a password: it became secret `{name}-{}`; set {env_name} at deploy time",
+                    "{name}: `{var}`{what} became secret `{name}-{}`; set {env_name} at deploy time",
                     label(&role)
                 ));
                 continue;

@@ -217,7 +217,19 @@ pub fn render_with(
     templates: &Templates,
     env: &minijinja::Environment<'_>,
 ) -> Result<Files, Error> {
-    let mut files = targets::render_all(stack, templates, env)?;
+    render_owned(stack, templates, env).map(|(files, _)| files)
+}
+
+/// Which target generated each file (the manifest is no target's).
+pub type Owners = std::collections::BTreeMap<String, targets::Target>;
+
+/// [`render_with`], with the target that generated each file.
+pub fn render_owned(
+    stack: &Stack,
+    templates: &Templates,
+    env: &minijinja::Environment<'_>,
+) -> Result<(Files, Owners), Error> {
+    let (mut files, owners) = targets::render_all_by_target(stack, templates, env)?;
     let mut manifest = String::from(
         "Files futurestack generated in this folder. `futurestack generate` removes them\nwhen the spec no longer generates them, and never touches other files.\n",
     );
@@ -230,7 +242,7 @@ pub fn render_with(
         + &body
         + "\n";
     files.insert(MANIFEST.to_owned(), with_banner(MANIFEST, stack, &manifest));
-    Ok(files)
+    Ok((files, owners))
 }
 
 /// Parses the file list of a manifest (comment lines skipped).

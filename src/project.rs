@@ -58,17 +58,13 @@ fn name_environments(
     let own: std::collections::BTreeSet<std::sync::Arc<str>> =
         per_env.iter().map(|(_, file, _)| file.clone()).collect();
     let mut groups: Vec<(Diagnostic, Vec<&str>)> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<Diagnostic, usize> = std::collections::HashMap::new();
     for (env, _, diags) in per_env {
         for d in diags {
-            let key = format!(
-                "{:?}",
-                (&d.code, &d.message, &d.origin, &d.help, d.severity)
-            );
-            match index.get(&key) {
+            match index.get(&d) {
                 Some(&i) => groups[i].1.push(env),
                 None => {
-                    index.insert(key, groups.len());
+                    index.insert(d.clone(), groups.len());
                     groups.push((d, vec![env]));
                 }
             }
@@ -296,12 +292,23 @@ pub fn render_project(
     project: &Project,
     templates: &Templates,
 ) -> Result<Vec<(String, Files)>, Error> {
+    Ok(render_project_owned(project, templates)?
+        .into_iter()
+        .map(|(env, files, _)| (env, files))
+        .collect())
+}
+
+/// [`render_project`], with the target that generated each file.
+pub fn render_project_owned(
+    project: &Project,
+    templates: &Templates,
+) -> Result<Vec<(String, Files, pipeline::Owners)>, Error> {
     let env = templates.environment()?;
     let mut rendered = Vec::new();
     let mut diagnostics = Vec::new();
     for stack in &project.stacks {
-        match pipeline::render_with(stack, templates, &env) {
-            Ok(files) => rendered.push((stack.env.clone(), files)),
+        match pipeline::render_owned(stack, templates, &env) {
+            Ok((files, owners)) => rendered.push((stack.env.clone(), files, owners)),
             // Problems only rendering reveals (such as an oversized bootstrap):
             // collect them all, with the project's sources for the snippets.
             Err(Error::Invalid {

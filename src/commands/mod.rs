@@ -73,26 +73,29 @@ pub(crate) fn plan_and_compare_targets(
     };
     let project = project::load_project(&selection(root, &args.specs))?;
     print_warnings(&project, console);
-    let envs = project::render_project(&project, &templates)?;
+    let rendered = project::render_project_owned(&project, &templates)?;
+    // With `only`: the files of those targets, and each folder's manifest.
+    let kept: std::collections::BTreeSet<(String, String)> = rendered
+        .iter()
+        .flat_map(|(env, _, owners)| {
+            owners
+                .iter()
+                .filter(|(_, target)| only.contains(target))
+                .map(|(rel, _)| (env.clone(), rel.clone()))
+                .chain([(env.clone(), crate::pipeline::MANIFEST.to_owned())])
+        })
+        .collect();
     let plan = Plan {
         root: root.to_path_buf(),
         out: args.out.clone(),
-        envs,
+        envs: rendered
+            .into_iter()
+            .map(|(env, files, _)| (env, files))
+            .collect(),
         complete: project.complete,
     };
     let mut changes = output::compare(&plan)?;
     if !only.is_empty() {
-        let env = templates.environment()?;
-        let mut kept: std::collections::BTreeSet<(String, String)> = Default::default();
-        for stack in &project.stacks {
-            let (_, owners) = crate::targets::render_all_by_target(stack, &templates, &env)?;
-            for (rel, target) in owners {
-                if only.contains(&target) {
-                    kept.insert((stack.env.clone(), rel));
-                }
-            }
-            kept.insert((stack.env.clone(), crate::pipeline::MANIFEST.to_owned()));
-        }
         changes.retain(|c| {
             !matches!(c, Change::Orphan { .. })
                 && kept.iter().any(|(env, rel)| {

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::cli::{RenderArgs, SpecArgs};
 use crate::error::{Error, exit};
 use crate::run::Console;
-use crate::targets::{self, Target};
+use crate::targets::Target;
 use crate::{project, render};
 
 pub fn run(root: &Path, args: RenderArgs, console: &mut Console) -> Result<u8, Error> {
@@ -27,22 +27,21 @@ pub fn run(root: &Path, args: RenderArgs, console: &mut Console) -> Result<u8, E
     };
     let project = project::load_project(&super::selection(root, &specs))?;
     super::print_warnings(&project, console);
-    let Some(stack) = project.stacks.first() else {
+    let Some((_, files, owners)) = project::render_project_owned(&project, &templates)?
+        .into_iter()
+        .next()
+    else {
         return Err(Error::Usage(format!("no environment `{}`", args.env)));
     };
-    let env = templates.environment()?;
-    let (files, owners) =
-        targets::render_all_by_target(stack, &templates, &env).map_err(|err| match err {
-            Error::Invalid { diagnostics, .. } => Error::Invalid {
-                diagnostics,
-                sources: project.sources.clone(),
-            },
-            other => other,
-        })?;
     let target = args.target.as_deref().and_then(Target::named);
+    // The manifest is the output folder's bookkeeping, no target's artifact.
     let chosen: Vec<(&String, &String)> = files
         .iter()
-        .filter(|(path, _)| target.is_none_or(|t| owners.get(*path) == Some(&t)))
+        .filter(|(path, _)| {
+            owners
+                .get(*path)
+                .is_some_and(|owner| target.is_none_or(|t| *owner == t))
+        })
         .collect();
     match &args.file {
         Some(file) => {
@@ -53,7 +52,7 @@ pub fn run(root: &Path, args: RenderArgs, console: &mut Console) -> Result<u8, E
                     .unwrap_or_default();
                 return Err(Error::Usage(format!(
                     "`{}` generates no `{}`; {hint}it generates {}",
-                    stack.env,
+                    args.env,
                     file.escape_debug(),
                     paths.join(", ")
                 )));
@@ -62,7 +61,7 @@ pub fn run(root: &Path, args: RenderArgs, console: &mut Console) -> Result<u8, E
         }
         None => {
             for (path, text) in chosen {
-                let _ = write!(console.out, "---\n# Source: {}/{path}\n{text}", stack.env);
+                let _ = write!(console.out, "---\n# Source: {}/{path}\n{text}", args.env);
                 if !text.ends_with('\n') {
                     let _ = writeln!(console.out);
                 }

@@ -216,8 +216,8 @@ pub struct SlsPlan {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Logstore {
+    /// Its class, whose name (`app`) is the logstore's.
     pub class: Class,
-    pub name: &'static str,
     pub description: &'static str,
     pub retention_days: u32,
     pub shards: u32,
@@ -262,14 +262,16 @@ pub const ALERT_POLICY: &str = "sls.builtin.dynamic";
 pub fn classes_in_use(stack: &Stack) -> Vec<Class> {
     Class::ALL
         .into_iter()
-        .filter(|c| {
-            *c == Class::System
-                || stack
-                    .services
-                    .iter()
-                    .any(|s| !s.external && Class::of(s.kind) == *c)
-        })
+        .filter(|c| *c == Class::System || containers(stack, *c).next().is_some())
         .collect()
+}
+
+/// The stack's containers whose output is of `class`.
+pub fn containers(stack: &Stack, class: Class) -> impl Iterator<Item = &Service> {
+    stack
+        .services
+        .iter()
+        .filter(move |s| !s.external && Class::of(s.kind) == class)
 }
 
 fn docker_stdout(label: &str, json_lines: bool) -> Value {
@@ -349,7 +351,6 @@ pub fn sls(stack: &Stack) -> Option<SlsPlan> {
         .iter()
         .map(|&c| Logstore {
             class: c,
-            name: c.as_str(),
             description: c.description(),
             retention_days: class(stack, c).retention_days,
             shards: SHARDS,

@@ -143,16 +143,8 @@ fn check_command_size(stack: &Stack, embedded: &[(String, String)]) -> Result<()
 }
 
 /// Renders every target for one environment into one set of files, with a
-/// template environment from [`Templates::environment`] (built once per run).
-pub fn render_all(
-    stack: &Stack,
-    templates: &Templates,
-    env: &minijinja::Environment<'_>,
-) -> Result<Files, Error> {
-    render_all_by_target(stack, templates, env).map(|(files, _)| files)
-}
-
-/// [`render_all`], with the target that generated each file.
+/// template environment from [`Templates::environment`] (built once per run),
+/// and the target that generated each file.
 pub fn render_all_by_target(
     stack: &Stack,
     templates: &Templates,

@@ -61,10 +61,7 @@ fn logs_view(stack: &Stack) -> LogsView {
     let classes = Class::ALL
         .into_iter()
         .filter_map(|c| {
-            let mut names: Vec<&str> = stack
-                .services
-                .iter()
-                .filter(|s| !s.external && Class::of(s.kind) == c)
+            let mut names: Vec<&str> = logging::containers(stack, c)
                 .map(|s| s.compose_name.as_str())
                 .collect();
             if c == Class::System && sls.is_some() {
@@ -96,12 +93,8 @@ fn logs_view(stack: &Stack) -> LogsView {
         .collect();
     let mut queries = Vec::new();
     for c in Class::ALL {
-        let names: Vec<&str> = stack
-            .services
-            .iter()
-            .filter(|s| {
-                !s.external && s.restart != crate::spec::Restart::No && Class::of(s.kind) == c
-            })
+        let names: Vec<&str> = logging::containers(stack, c)
+            .filter(|s| s.restart != crate::spec::Restart::No)
             .map(|s| s.compose_name.as_str())
             .collect();
         if !names.is_empty() && c != Class::System {

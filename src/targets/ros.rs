@@ -114,8 +114,7 @@ fn logs_view(stack: &Stack) -> Option<LogsView> {
     use serde_json::json;
     let plan = logging::sls(stack)?;
     let store_resource = |name: &str| format!("Logstore{}", camel(name));
-    let text = |v: serde_json::Value| {
-        let mut v = v;
+    let text = |mut v: serde_json::Value| {
         v["CaseSensitive"] = json!(false);
         v["IncludeChinese"] = json!(true);
         v["Delimiter"] = json!(logging::TOKENS);
@@ -131,9 +130,9 @@ fn logs_view(stack: &Stack) -> Option<LogsView> {
             .logstores
             .iter()
             .map(|s| StoreView {
-                resource: store_resource(s.name),
-                index: format!("LogIndex{}", camel(s.name)),
-                name: s.name,
+                resource: store_resource(s.class.as_str()),
+                index: format!("LogIndex{}", camel(s.class.as_str())),
+                name: s.class.as_str(),
                 description: s.description,
                 retention_days: s.retention_days,
                 shards: s.shards,

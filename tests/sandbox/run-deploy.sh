@@ -25,8 +25,7 @@ mount --bind "$state/log-dir" /var/log
 if [ -n "${SANDBOX_LOGTAIL_IDS:-}" ]; then
   mkdir -p /etc/ilogtail
   printf '%s\n' "$SANDBOX_LOGTAIL_IDS" > /etc/ilogtail/user_defined_id
-  printf '#!/bin/sh\necho "ilogtaild $*" >> "$SANDBOX_STATE/log"\n' > /etc/init.d/ilogtaild
-  chmod 755 /etc/init.d/ilogtaild
+  install -m 755 "$here/stubs/ilogtaild" /etc/init.d/ilogtaild
 fi
 [ -d /var/lib/docker ] || { mount -t tmpfs tmpfs /var/lib && mkdir /var/lib/docker; }
 mount --bind "$state/docker" /var/lib/docker
@@ -50,7 +49,7 @@ touch "$state/disk/vdb"
 if [ -n "${SANDBOX_DISK_SERIAL:-}" ]; then
   ln -s "$state/disk/vdb" "/dev/disk/by-id/${SANDBOX_DISK_LINK:-virtio}-$SANDBOX_DISK_SERIAL"
 fi
-export SANDBOX_STATE=$state SANDBOX_BUNDLE=$bundle
+export SANDBOX_STATE=$state SANDBOX_BUNDLE=$bundle SANDBOX_STUBS=$here/stubs
 export PATH="$here/stubs:$PATH"
 for i in $(seq 1 "$runs"); do
   echo "--- run $i" >> "$state/log"

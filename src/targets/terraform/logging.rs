@@ -32,12 +32,12 @@ pub fn blocks(stack: &Stack) -> Vec<Block> {
             .attr("description", string(&plan.description)),
     ];
     for store in &plan.logstores {
-        let name = ident(store.name);
+        let name = ident(store.class.as_str());
         blocks.push(
             Block::new("resource", &["alicloud_log_store", &name])
                 .comment(store.description)
                 .attr("project_name", raw(PROJECT))
-                .attr("logstore_name", string(store.name))
+                .attr("logstore_name", string(store.class.as_str()))
                 .attr("retention_period", raw(store.retention_days.to_string()))
                 .attr("shard_count", raw(store.shards.to_string()))
                 .attr("auto_split", raw("false"))
