@@ -548,3 +548,20 @@ fn a_misplaced_template_override_is_an_error() {
     );
     assert_eq!(snapshot(dir.path()), before);
 }
+
+/// A stray override's name reaches the terminal escaped.
+#[test]
+fn a_stray_override_name_cannot_drive_the_terminal() {
+    let dir = shipped_copy();
+    let tpl = dir.path().join("tpl");
+    fs::create_dir_all(&tpl).unwrap();
+    fs::write(tpl.join("x\u{1b}]0;owned\u{7}.j2"), "x\n").unwrap();
+    let out = run_in(dir.path(), &["generate", "--templates", "tpl"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+    assert!(
+        out.stderr.contains("x\\u{1b}]0;owned\\u{7}.j2"),
+        "{:?}",
+        out.stderr
+    );
+}

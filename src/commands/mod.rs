@@ -125,10 +125,12 @@ pub(crate) fn read_template_overrides(
         let names: Vec<&str> = Templates::embedded_names().collect();
         let lines: Vec<String> = stray
             .iter()
+            // Names come from the folder (a pull request): no control character
+            // reaches the terminal.
             .map(
                 |s| match crate::suggest::did_you_mean(s, names.iter().copied()) {
-                    Some(close) => format!("`{s}` (did you mean `{close}`?)"),
-                    None => format!("`{s}`"),
+                    Some(close) => format!("`{}` (did you mean `{close}`?)", s.escape_debug()),
+                    None => format!("`{}`", s.escape_debug()),
                 },
             )
             .collect();
