@@ -12,6 +12,7 @@ pub mod error;
 pub mod explain;
 pub mod fs_reader;
 pub mod graph;
+pub mod impact;
 pub mod import;
 pub mod load;
 pub mod model;

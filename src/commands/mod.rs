@@ -232,8 +232,10 @@ pub(crate) fn report(
         crate::cli::ColorChoice::Never => false,
         crate::cli::ColorChoice::Auto => console.color_out,
     };
+    let impacts = output::impacts(&plan, &changes)?;
     let report = output::render_report(
         &changes,
+        &impacts,
         &envs,
         &fix_command(&args.output),
         args.format,

@@ -5,6 +5,7 @@
 pub mod annotations;
 mod cost_change;
 mod fs;
+mod impact_lines;
 mod report;
 
 use std::collections::BTreeSet;
@@ -16,6 +17,8 @@ use crate::render::Files;
 use fs::EntryKind;
 
 pub use report::{Report, ReportFormat, Summary, render_report};
+
+use crate::impact::{FileChange, Impact};
 
 /// What the spec generates, by environment, under an output folder.
 pub struct Plan {
@@ -186,6 +189,69 @@ pub fn compare(plan: &Plan) -> Result<Vec<Change>, Error> {
         }
     }
     Ok(changes)
+}
+
+/// What the changes do to what runs, per environment with changes
+/// ([`crate::impact`]). Files the manifest does not list are not read.
+pub fn impacts(
+    plan: &Plan,
+    changes: &[Change],
+) -> Result<std::collections::BTreeMap<String, Impact>, Error> {
+    let out_dir = checked_out_dir(plan)?;
+    let mut out = std::collections::BTreeMap::new();
+    let empty = Files::new();
+    let mut envs: Vec<&str> = changes.iter().map(Change::env).collect();
+    envs.dedup();
+    for env in envs {
+        let prefix = format!("{}/", display(&plan.out.join(env)));
+        // Removed files are read back from the folder, within its bounds.
+        let mut removed: Vec<(String, String)> = Vec::new();
+        for change in changes.iter().filter(|c| c.env() == env) {
+            if let Change::Orphan {
+                owned: true, path, ..
+            } = change
+                && let Some(rel) = path.strip_prefix(&prefix)
+                && let Some(text) = fs::read_below(&out_dir, &Path::new(env).join(rel))?
+            {
+                removed.push((rel.to_owned(), text));
+            }
+        }
+        let mut files: Vec<FileChange<'_>> = changes
+            .iter()
+            .filter(|c| c.env() == env)
+            .filter_map(|c| {
+                let rel = c.path().strip_prefix(&prefix)?;
+                match c {
+                    Change::Added { new, .. } => Some(FileChange {
+                        rel,
+                        old: None,
+                        new: Some(new),
+                    }),
+                    Change::Changed { old, new, .. } => Some(FileChange {
+                        rel,
+                        old: Some(old),
+                        new: Some(new),
+                    }),
+                    Change::Orphan { .. } => None,
+                }
+            })
+            .collect();
+        files.extend(removed.iter().map(|(rel, text)| FileChange {
+            rel,
+            old: Some(text),
+            new: None,
+        }));
+        let current = plan
+            .envs
+            .iter()
+            .find(|(e, _)| e == env)
+            .map_or(&empty, |(_, f)| f);
+        let impact = crate::impact::impact(&files, current);
+        if !impact.is_empty() {
+            out.insert(env.to_owned(), impact);
+        }
+    }
+    Ok(out)
 }
 
 /// Applies changes to the disk: writes added and changed files atomically and

@@ -13,6 +13,8 @@ use similar::TextDiff;
 
 use super::Change;
 use super::cost_change::{CostChange, cost_changes, cost_line};
+use super::impact_lines::{impact_lines, md_inline};
+use crate::impact::Impact;
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,6 +37,9 @@ pub struct Summary {
     /// How the monthly cost changes, when the cost report does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostChange>,
+    /// What the changes do to what runs, when they do anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
 }
 
 /// A rendered report, and the paths where a secret-looking value was redacted.
@@ -43,9 +48,11 @@ pub struct Report {
     pub redacted: Vec<String>,
 }
 
-/// Renders the report. `fix` is the command that updates the output.
+/// Renders the report. `fix` is the command that updates the output;
+/// `impacts` what the changes do, per environment ([`super::impacts`]).
 pub fn render_report(
     changes: &[Change],
+    impacts: &BTreeMap<String, Impact>,
     envs: &[String],
     fix: &str,
     format: ReportFormat,
@@ -74,7 +81,10 @@ pub fn render_report(
             (change.path().to_owned(), safe, status, change.env())
         })
         .collect();
-    let summaries = summaries(changes, envs);
+    let mut summaries = summaries(changes, envs);
+    for (env, impact) in impacts {
+        summaries.entry(env.clone()).or_default().impact = Some(impact.clone());
+    }
     let text = match format {
         ReportFormat::Text => text_report(&diffs, &summaries, fix, color),
         ReportFormat::Markdown => markdown_report(&diffs, &summaries, fix),
@@ -119,6 +129,9 @@ fn closing(summaries: &BTreeMap<String, Summary>, fix: &str, up_to_date: bool) -
         out.push('\n');
         if let Some(cost) = &s.cost {
             out.push_str(&cost_line(env, cost));
+        }
+        for line in impact_lines(s) {
+            let _ = writeln!(out, "{env}: {line}");
         }
     }
     out.push_str(&verdict(summaries, fix, up_to_date));
@@ -249,6 +262,15 @@ fn markdown_report(
             }
         }
         let _ = writeln!(out, "{row}");
+    }
+    for (env, s) in summaries {
+        let lines = impact_lines(s);
+        if !lines.is_empty() {
+            let _ = writeln!(out, "\n**What changes in {env}:**\n");
+            for line in lines {
+                let _ = writeln!(out, "- {}", md_inline(&line));
+            }
+        }
     }
     for (path, diff, status, _) in diffs {
         if diff.is_empty() {
@@ -475,6 +497,7 @@ mod tests {
     fn text_report_lists_every_kind_of_change_and_the_fix() {
         let text = render_report(
             &sample(),
+            &BTreeMap::new(),
             &["dev".into(), "prod".into()],
             "futurestack generate",
             ReportFormat::Text,
@@ -498,8 +521,15 @@ mod tests {
         );
         assert!(text.ends_with("run `futurestack generate` to update them\n"));
         assert!(!text.contains('\x1b'));
-        let colored =
-            render_report(&sample(), &["prod".into()], "f", ReportFormat::Text, true).text;
+        let colored = render_report(
+            &sample(),
+            &BTreeMap::new(),
+            &["prod".into()],
+            "f",
+            ReportFormat::Text,
+            true,
+        )
+        .text;
         assert!(colored.contains("\x1b[32m+x: 2\x1b[0m"), "{colored}");
     }
 
@@ -507,6 +537,7 @@ mod tests {
     fn github_commands_follow_the_workflow_syntax() {
         let text = render_report(
             &sample(),
+            &BTreeMap::new(),
             &["dev".into(), "prod".into()],
             "futurestack generate",
             ReportFormat::Github,
@@ -538,6 +569,7 @@ mod tests {
     fn markdown_and_json_parse() {
         let md = render_report(
             &sample(),
+            &BTreeMap::new(),
             &["dev".into(), "prod".into()],
             "f",
             ReportFormat::Markdown,
@@ -551,7 +583,15 @@ mod tests {
         );
         assert_eq!(md.matches("```").count() % 2, 0);
         let json: serde_json::Value = serde_json::from_str(
-            &render_report(&sample(), &["prod".into()], "f", ReportFormat::Json, false).text,
+            &render_report(
+                &sample(),
+                &BTreeMap::new(),
+                &["prod".into()],
+                "f",
+                ReportFormat::Json,
+                false,
+            )
+            .text,
         )
         .unwrap();
         assert_eq!(json["up_to_date"], false);

@@ -16,6 +16,8 @@ struct View<'a> {
     endpoints: Vec<EndpointView<'a>>,
     /// The label naming each container's log class (Logtail selects by it).
     log_label: &'static str,
+    /// The label holding the hash of the files a service mounts.
+    mounts_label: &'static str,
     /// compose-lint findings accepted on purpose: rule → (service, reason).
     exceptions: Vec<(&'static str, Vec<(&'a str, String)>)>,
     /// On a new host (the stack owns it): the systemd unit that keeps
@@ -70,6 +72,8 @@ struct ServiceView<'a> {
     cap_add: &'a [String],
     /// `(label, max-size, max-file)` of the service's log class.
     logs: (String, String, String),
+    /// The hash of the generated files the service mounts ([`mounts_hash`]).
+    mounts: Option<String>,
     read_only: bool,
     tmpfs: &'a [String],
     pids_limit: Option<u32>,
@@ -115,6 +119,7 @@ pub fn render(
     templates: &Templates,
     env: &minijinja::Environment<'_>,
     dir: &str,
+    before: &Files,
 ) -> Result<Files, Error> {
     // Endpoints of managed services, filled in `.env` by the cloud bootstrap.
     let endpoints: Vec<(String, String)> = stack
@@ -133,7 +138,7 @@ pub fn render(
             .services
             .iter()
             .filter(|s| !s.external)
-            .map(|s| service_view(stack, s, &endpoints))
+            .map(|s| service_view(stack, s, &endpoints, before))
             .collect(),
         endpoints: endpoints
             .iter()
@@ -161,6 +166,7 @@ pub fn render(
             })
             .collect(),
         log_label: crate::model::logging::LABEL,
+        mounts_label: MOUNTS_LABEL,
         exceptions: lint_exceptions(stack),
         backup: crate::model::backup::has_backup(stack),
         dumps,
@@ -244,10 +250,47 @@ fn env_value(value: &str, endpoints: &[(String, String)]) -> minijinja::Value {
     minijinja::Value::from_safe_string(serde_json::to_string(&out).expect("strings serialize"))
 }
 
+/// The label that holds [`mounts_hash`]: a change of a file a service mounts
+/// changes its definition, so Compose recreates exactly that container (it
+/// recreates when the hash of a service's definition changes, docker/compose
+/// `pkg/compose/convergence.go` `mustRecreate`, v2.40.3), where it would keep
+/// a running container whose mounted file changed on the host.
+pub const MOUNTS_LABEL: &str = "futurestack.mounts";
+
+/// `sha256:` and the SHA-256 of the `sha256sum` listing (`<hex>  <path>`
+/// lines, by path) of the generated files below the service's relative bind
+/// sources; `None` when it mounts none. Reproducible on the host:
+/// `sha256sum nginx/nginx.conf | sha256sum`.
+pub fn mounts_hash<'f>(
+    sources: impl IntoIterator<Item = &'f str>,
+    files: &Files,
+) -> Option<String> {
+    use crate::model::deploy::sha256_hex;
+    let roots: Vec<&str> = sources
+        .into_iter()
+        .filter_map(|s| s.strip_prefix("./"))
+        .map(|s| s.trim_end_matches('/'))
+        .collect();
+    let listing: String = files
+        .iter()
+        .filter(|(path, _)| {
+            roots.iter().any(|root| {
+                path.as_str() == *root
+                    || path
+                        .strip_prefix(root)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        })
+        .map(|(path, text)| format!("{}  {path}\n", sha256_hex(text.as_bytes())))
+        .collect();
+    (!listing.is_empty()).then(|| format!("sha256:{}", sha256_hex(listing.as_bytes())))
+}
+
 fn service_view<'a>(
     stack: &'a Stack,
     s: &'a Service,
     endpoints: &[(String, String)],
+    mounted: &Files,
 ) -> ServiceView<'a> {
     let compose_name = |name: &'a str| -> &'a str {
         stack
@@ -274,6 +317,7 @@ fn service_view<'a>(
         .collect();
     let logs = crate::model::logging::of_service(stack, s);
     ServiceView {
+        mounts: mounts_hash(s.binds.iter().map(|b| b.source.as_str()), mounted),
         logs: (
             logs.label,
             logs.max_size.docker(),

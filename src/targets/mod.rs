@@ -19,12 +19,13 @@ use crate::render::{Files, Templates};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
-    /// `docker-compose.yml` and `.env.example`.
-    Compose,
     /// Prometheus, alert rules and their tests, Alertmanager, Grafana.
     Monitoring,
     /// `nginx/nginx.conf`: the public entry.
     Nginx,
+    /// `docker-compose.yml` and `.env.example`; after the files its services
+    /// mount, whose hash each service carries as a label.
+    Compose,
     /// `ros/template.yaml`: Alibaba Cloud ROS.
     Ros,
     /// `terraform/*.tf`: Terraform with the alicloud provider.
@@ -35,9 +36,9 @@ pub enum Target {
 
 impl Target {
     pub const ALL: &'static [Target] = &[
-        Target::Compose,
         Target::Monitoring,
         Target::Nginx,
+        Target::Compose,
         Target::Ros,
         Target::Terraform,
         Target::Overview,
@@ -78,23 +79,25 @@ impl Target {
         matches!(self, Target::Ros | Target::Terraform)
     }
 
-    /// Renders this target's files for one environment. `earlier` holds the files
-    /// of the targets before it (what a host bootstrap lays down).
+    /// Renders this target's files for one environment. `before` holds the files
+    /// of the targets before it, `bootstrap` what a host bootstrap lays down
+    /// (for the targets that provision the host).
     pub fn render(
         self,
         stack: &Stack,
         templates: &Templates,
         env: &minijinja::Environment<'_>,
-        earlier: &[(String, String)],
+        before: &Files,
+        bootstrap: &[(String, String)],
     ) -> Result<Files, Error> {
         match self {
-            Target::Compose => compose::render(stack, templates, env, self.template_dir()),
+            Target::Compose => compose::render(stack, templates, env, self.template_dir(), before),
             Target::Monitoring => monitoring::render(stack, templates, env, self.template_dir()),
             Target::Nginx => nginx::render(stack, templates, env, self.template_dir()),
-            Target::Ros => ros::render(stack, templates, env, self.template_dir(), earlier),
-            Target::Terraform => terraform::render(stack, earlier),
+            Target::Ros => ros::render(stack, templates, env, self.template_dir(), bootstrap),
+            Target::Terraform => terraform::render(stack, bootstrap),
             Target::Overview => {
-                overview::render(stack, templates, env, self.template_dir(), earlier)
+                overview::render(stack, templates, env, self.template_dir(), before)
             }
         }
     }
@@ -163,15 +166,9 @@ pub fn render_all_by_target(
                 .collect();
             check_command_size(stack, &earlier)?;
         }
-        // The overview lists every artifact before it, the cloud ones included.
-        let all_before: Vec<(String, String)>;
-        let seen = if *target == Target::Overview {
-            all_before = files.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
-            &all_before
-        } else {
-            &earlier
-        };
-        for (path, text) in target.render(stack, templates, env, seen)? {
+        // Compose hashes the files it mounts; the overview lists every artifact
+        // before it, the cloud ones included.
+        for (path, text) in target.render(stack, templates, env, &files, &earlier)? {
             owners.insert(path.clone(), *target);
             if files.insert(path.clone(), text).is_some() {
                 return Err(Error::Template {

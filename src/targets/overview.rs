@@ -200,7 +200,7 @@ pub fn render(
     templates: &Templates,
     env: &minijinja::Environment<'_>,
     dir: &str,
-    earlier: &[(String, String)],
+    earlier: &Files,
 ) -> Result<Files, Error> {
     let host = &stack.host;
     let services = stack
@@ -307,8 +307,8 @@ pub fn render(
         ],
     ];
     let artifacts = earlier
-        .iter()
-        .map(|(path, _)| [path.clone(), describe(path).to_owned()])
+        .keys()
+        .map(|path| [path.clone(), describe(path).to_owned()])
         .filter(|[_, d]| !d.is_empty())
         .collect();
     let view = View {
