@@ -100,7 +100,7 @@ pub struct SpecArgs {
     pub specs: Vec<PathBuf>,
 
     /// Only this environment (the spec's file name without `.yaml`); repeatable.
-    #[arg(long = "env", value_name = "NAME")]
+    #[arg(long = "env", value_name = "NAME", add = crate::completion::env_completer())]
     pub envs: Vec<String>,
 
     /// Folder holding the environment specs.
@@ -244,7 +244,7 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The environment (required: one environment's files at a time).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = crate::completion::env_completer())]
     pub env: String,
 
     /// Only the files of this target.

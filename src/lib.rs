@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod cost;
 pub mod error;
 pub mod explain;

@@ -5,6 +5,11 @@ use std::io::{IsTerminal, Write};
 use futurestack::error::Style;
 
 fn main() {
+    // `COMPLETE=bash futurestack` and the shell's callbacks: completes and exits.
+    clap_complete::CompleteEnv::with_factory(|| {
+        <futurestack::cli::Cli as clap::CommandFactory>::command()
+    })
+    .complete();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let style = if std::io::stderr().is_terminal() && !no_color {
         Style::Color

@@ -54,12 +54,63 @@ pub fn analyze(loaded: &Loaded) -> Analysis {
     let mut diagnostics = schema::validate(&json, &spans);
     near_misses(&mut diagnostics, loaded);
     if !diagnostics.is_empty() {
+        diagnostics.extend(past_unknown_keys(&json, &spans, loaded, &diagnostics));
         return Analysis {
             stack: None,
             diagnostics,
         };
     }
-    let spec: Spec = match serde_path_to_error::deserialize(&json) {
+    analyze_typed(&json, spans, loaded)
+}
+
+/// When the only problems are unknown keys (a typo), the rules still run on
+/// the spec without them, so that one edit's other problems show at once (a
+/// port clash beside a misspelt key). What the rules then find inside a
+/// mapping that held an unknown key is left out: it may follow from the key
+/// being dropped.
+fn past_unknown_keys(
+    json: &serde_json::Value,
+    spans: &SpanIndex,
+    loaded: &Loaded,
+    found: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    let unknown = schema::unknown_keys(json);
+    if unknown.is_empty() || found.iter().any(|d| d.code != "FS003") {
+        return Vec::new();
+    }
+    let mut pruned = json.clone();
+    let mut parents = Vec::new();
+    for pointer in &unknown {
+        let Some((parent, key)) = pointer.rsplit_once('/') else {
+            continue;
+        };
+        let key = key.replace("~1", "/").replace("~0", "~");
+        if let Some(serde_json::Value::Object(map)) = pruned.pointer_mut(parent) {
+            map.remove(&key);
+        }
+        parents.push(parent.to_owned());
+    }
+    if !schema::validate(&pruned, spans).is_empty() {
+        return Vec::new();
+    }
+    let extents: Vec<(std::sync::Arc<str>, u32, u32)> =
+        parents.iter().flat_map(|p| spans.extent(p)).collect();
+    analyze_typed(&pruned, spans.clone(), loaded)
+        .diagnostics
+        .into_iter()
+        .filter(|d| {
+            !d.origin.as_ref().is_some_and(|o| {
+                extents.iter().any(|(file, first, last)| {
+                    *file == o.file && (*first..=*last).contains(&o.line)
+                })
+            })
+        })
+        .collect()
+}
+
+/// The typed spec, the model and the rules, on a tree the schema accepted.
+fn analyze_typed(json: &serde_json::Value, spans: SpanIndex, loaded: &Loaded) -> Analysis {
+    let spec: Spec = match serde_path_to_error::deserialize(json) {
         Ok(spec) => spec,
         Err(err) => {
             let diag = typed_error(&err, &spans);

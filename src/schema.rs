@@ -210,12 +210,7 @@ impl Compiled {
 
 /// Validates a merged spec against the strict schema; returns every problem.
 pub fn validate(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
-    static COMPILED: OnceLock<Compiled> = OnceLock::new();
-    validate_with(
-        COMPILED.get_or_init(|| Compiled::new(strict(), SCHEMA_PATH)),
-        value,
-        spans,
-    )
+    validate_with(strict_compiled(), value, spans)
 }
 
 /// Validates a price table against its schema; returns every problem.
@@ -224,6 +219,28 @@ pub fn validate_prices(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
     let compiled = COMPILED
         .get_or_init(|| Compiled::new(strict_for::<crate::cost::PriceTable>(), PRICES_SCHEMA_PATH));
     validate_with(compiled, value, spans)
+}
+
+/// The strict schema, compiled once.
+fn strict_compiled() -> &'static Compiled {
+    static COMPILED: OnceLock<Compiled> = OnceLock::new();
+    COMPILED.get_or_init(|| Compiled::new(strict(), SCHEMA_PATH))
+}
+
+/// The pointers of the keys the strict schema does not know (`/services/a/prots`).
+pub fn unknown_keys(value: &J) -> Vec<String> {
+    let mut out = Vec::new();
+    for error in strict_compiled().validator.iter_errors(value) {
+        if let ValidationErrorKind::AdditionalProperties { unexpected } = error.kind() {
+            let at = error.instance_path().as_str().to_owned();
+            out.extend(
+                unexpected
+                    .iter()
+                    .map(|key| format!("{at}/{}", crate::load::pointer_segment(key))),
+            );
+        }
+    }
+    out
 }
 
 fn validate_with(compiled: &Compiled, value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {

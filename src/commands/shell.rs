@@ -7,9 +7,20 @@ use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::error::{Error, exit};
 use crate::run::Console;
 
+/// The shell's registration script: it asks `futurestack` itself for each
+/// completion (`COMPLETE=<shell>`, handled in `main`), so `--env` completes
+/// the environments of the folder the shell is in, `--target` the targets.
 pub fn completions(args: CompletionsArgs, console: &mut Console) -> Result<u8, Error> {
-    let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "futurestack", &mut console.out);
+    use clap_complete::env::Shells;
+    let name = args.shell.to_string();
+    let shells = Shells::builtins();
+    let shell = shells
+        .completer(&name)
+        .ok_or_else(|| Error::Usage(format!("no completion for the shell `{name}`")))?;
+    let bin = Cli::command().get_name().to_owned();
+    shell
+        .write_registration("COMPLETE", &bin, &bin, &bin, &mut console.out)
+        .map_err(|err| Error::io("<stdout>", err))?;
     Ok(exit::OK)
 }
 

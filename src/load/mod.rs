@@ -7,6 +7,7 @@
 mod merge;
 mod side;
 pub mod yaml;
+mod yaml_hint;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -404,6 +405,30 @@ impl SpanIndex {
         self.entries
             .get(pointer)
             .map(|(value, key)| key.clone().unwrap_or_else(|| value.clone()))
+    }
+
+    /// The lines the value at `pointer` and everything below it were written
+    /// on, per file (an overlay adds lines in another): `(file, first, last)`.
+    pub fn extent(&self, pointer: &str) -> Vec<(Arc<str>, u32, u32)> {
+        let prefix = format!("{pointer}/");
+        let mut out: Vec<(Arc<str>, u32, u32)> = Vec::new();
+        let below = self
+            .entries
+            .iter()
+            .filter(|(p, _)| p.as_str() == pointer || p.starts_with(&prefix));
+        for (_, (value, key)) in below {
+            for origin in std::iter::once(value).chain(key) {
+                match out.iter_mut().find(|(f, _, _)| *f == origin.file) {
+                    Some((_, first, last)) => {
+                        *first = (*first).min(origin.line);
+                        *last = (*last).max(origin.line);
+                    }
+                    None => out.push((origin.file.clone(), origin.line, origin.line)),
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// Best position for `pointer`: itself, else its nearest ancestor that has one.

@@ -62,7 +62,7 @@ pub fn parse_with_budget(
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     let raw: Spanned<RawValue> = serde_saphyr::from_str_with_options(text, options).map_err(|err| {
-        let origin = err
+        let mut origin = err
             .location()
             .map(|loc| origin_of(file, text, &loc))
             .unwrap_or_else(|| Origin::start_of(file.clone()));
@@ -87,6 +87,18 @@ pub fn parse_with_budget(
                         "the YAML nests too deeply (the parser's limit is 64 levels)".to_owned(),
                         "flatten the spec: no real stack nests this deep".to_owned(),
                     )
+                } else if let Some(cause) =
+                    super::yaml_hint::likely_cause(text, origin.line as usize, &message)
+                {
+                    let column = cause.column.max(1);
+                    origin = Origin {
+                        file: file.clone(),
+                        line: cause.line as u32,
+                        column: column as u32,
+                        offset: byte_offset_of(text, cause.line, column),
+                        len: 1,
+                    };
+                    (format!("invalid YAML: {}", cause.message), cause.help)
                 } else {
                     (
                         format!("invalid YAML: {message}"),
