@@ -9,9 +9,13 @@ use std::fmt::Write as _;
 use serde_json::Value as J;
 
 use crate::model::kinds;
-use crate::render::yaml_scalar;
 use crate::spec::Kind;
 use crate::validate::security::looks_secret;
+
+mod settle;
+mod values;
+
+use values::{env_map, env_var, java_heap, kind_of, label, ports, secret_env, size, y};
 
 /// The result of an import.
 pub struct Imported {
@@ -21,150 +25,55 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-fn y(s: &str) -> String {
-    yaml_scalar(&minijinja::Value::from(s), false)
-}
+/// Service keys of a compose file the spec takes (`deploy` only its
+/// `resources.limits`); every other key a service sets is named in a note.
+const MAPPED: &[&str] = &[
+    "deploy",
+    "depends_on",
+    "environment",
+    "image",
+    "networks",
+    "ports",
+    "restart",
+    "volumes",
+];
 
-fn kind_of(image: &str) -> Kind {
-    let name = image
-        .rsplit('/')
-        .next()
-        .unwrap_or(image)
-        .split([':', '@'])
-        .next()
-        .unwrap_or("");
-    match name {
-        "mysql" | "mariadb" => Kind::Mysql,
-        "postgres" | "postgis" => Kind::Postgres,
-        "redis" | "valkey" => Kind::Redis,
-        "elasticsearch" => Kind::Elasticsearch,
-        "neo4j" => Kind::Neo4j,
-        "weaviate" => Kind::Weaviate,
-        _ => Kind::App,
-    }
-}
+/// Top-level keys of a compose file the spec takes.
+const MAPPED_TOP: &[&str] = &["name", "networks", "services", "version", "volumes"];
 
-/// `future_ai-service 1` → `future-ai-service-1`.
-fn label(name: &str) -> String {
-    crate::validate::naming::to_dns_label(name)
-}
-
-fn env_var(s: &str) -> String {
-    crate::model::env_name(s)
-}
-
-/// The variable holding a secret: `<STACK>_<SECRET>`, without repeating the
-/// stack's name when the secret already starts with it.
-fn secret_env(stack: &str, secret: &str) -> String {
-    let prefix = format!("{}-", label(stack));
-    if secret.starts_with(&prefix) {
-        env_var(secret)
-    } else {
-        format!("{}_{}", env_var(stack), env_var(secret))
-    }
-}
-
-/// Compose's `512M`, `1g`, `1.5G` → a spec size.
-fn size(value: &J) -> Option<String> {
-    let text = match value {
-        J::String(s) => s.trim().to_ascii_lowercase(),
-        J::Number(n) => return Some(format!("{}MiB", (n.as_f64()? / 1048576.0).ceil() as u64)),
-        _ => return None,
-    };
-    let (num, factor) = if let Some(n) = text.strip_suffix("gb").or(text.strip_suffix('g')) {
-        (n, 1024.0)
-    } else if let Some(n) = text.strip_suffix("mb").or(text.strip_suffix('m')) {
-        (n, 1.0)
-    } else {
-        return None;
-    };
-    let mib = (num.trim().parse::<f64>().ok()? * factor).round() as u64;
-    Some(if mib % 1024 == 0 {
-        format!("{}GiB", mib / 1024)
-    } else {
-        format!("{mib}MiB")
-    })
-}
-
-fn env_map(value: &J) -> BTreeMap<String, String> {
-    match value {
-        J::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str().map(str::to_owned).unwrap_or_else(|| {
-                        if v.is_null() {
-                            String::new()
-                        } else {
-                            v.to_string()
-                        }
-                    }),
-                )
-            })
-            .collect(),
-        J::Array(items) => items
-            .iter()
-            .filter_map(J::as_str)
-            .map(|s| match s.split_once('=') {
-                Some((k, v)) => (k.to_owned(), v.to_owned()),
-                None => (s.to_owned(), String::new()),
-            })
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
-/// Compose port entries → (container, host, public).
-fn ports(value: &J) -> Vec<(u16, Option<u16>, bool)> {
-    let mut out = Vec::new();
-    for item in value.as_array().into_iter().flatten() {
-        match item {
-            J::String(_) | J::Number(_) => {
-                let text = item
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| item.to_string());
-                let text = text.split('/').next().unwrap_or_default().to_owned();
-                let parts: Vec<&str> = text.rsplitn(3, ':').collect();
-                let container = parts.first().and_then(|p| p.parse().ok());
-                let host = parts.get(1).and_then(|p| p.parse().ok());
-                let ip = parts.get(2).copied();
-                if let Some(c) = container {
-                    out.push((
-                        c,
-                        host,
-                        host.is_some() && !matches!(ip, Some("127.0.0.1") | Some("localhost")),
-                    ));
-                }
-            }
-            J::Object(obj) => {
-                let container = obj.get("target").and_then(|v| {
-                    v.as_u64()
-                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                });
-                let host = obj.get("published").and_then(|v| {
-                    v.as_u64()
-                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                });
-                let ip = obj.get("host_ip").and_then(J::as_str);
-                if let Some(c) = container {
-                    out.push((
-                        c as u16,
-                        host.map(|h| h as u16),
-                        host.is_some() && ip != Some("127.0.0.1"),
-                    ));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Turns a compose document into a spec.
+/// Turns a compose document into a spec that validates: a first pass, then,
+/// when the rules refuse variables futurestack sets itself, a second one that
+/// leaves them out (each named in a note).
 pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
+    let first = render(compose, stack, source, &BTreeMap::new());
+    let drop = settle::env_overrides(&first.spec);
+    if drop.is_empty() {
+        return first;
+    }
+    render(compose, stack, source, &drop)
+}
+
+/// One pass of [`import`]; `drop` holds the variables left out, by service.
+fn render(
+    compose: &J,
+    stack: &str,
+    source: &str,
+    drop: &BTreeMap<String, BTreeSet<String>>,
+) -> Imported {
     let mut notes: Vec<String> = Vec::new();
+    let top: Vec<&str> = compose
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .map(String::as_str)
+        .filter(|k| !MAPPED_TOP.contains(k) && !k.starts_with("x-"))
+        .collect();
+    if !top.is_empty() {
+        notes.push(format!(
+            "top level: not mapped: {}",
+            crate::render::one_line(&top.join(", "))
+        ));
+    }
     let services_in = compose["services"].as_object().cloned().unwrap_or_default();
     let names: BTreeMap<String, String> =
         services_in.keys().map(|k| (k.clone(), label(k))).collect();
@@ -232,7 +141,31 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
                 _ => None,
             };
             if let Some(field) = field {
-                fields.push((field.to_owned(), value));
+                if value.contains("${") {
+                    todo.push(format!(
+                        "`{var}` is `{value}`, a compose variable: set `{field}:` to the name it stands for (the default applies)"
+                    ));
+                } else {
+                    fields.push((field.to_owned(), value));
+                }
+                continue;
+            }
+            if kind == Kind::Elasticsearch && var == "ES_JAVA_OPTS" {
+                match java_heap(&value) {
+                    Some(heap) => {
+                        todo.push(format!("`ES_JAVA_OPTS` became `heap: {heap}`"));
+                        fields.push(("heap".to_owned(), heap));
+                    }
+                    None => todo.push(format!(
+                        "dropped `ES_JAVA_OPTS` (`{value}`): futurestack sets it from `heap:`"
+                    )),
+                }
+                continue;
+            }
+            if drop.get(name.as_str()).is_some_and(|d| d.contains(&var)) {
+                todo.push(format!(
+                    "dropped `{var}`: futurestack sets it itself (from `uses` or the kind's settings)"
+                ));
                 continue;
             }
             if kind == Kind::Elasticsearch && var == "discovery.type" {
@@ -345,7 +278,13 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
 
         let mut port_lines = Vec::new();
         let mut app_port_named = false;
-        for (container, host, public) in ports(&svc["ports"]) {
+        let (mapped_ports, skipped_ports) = ports(&svc["ports"]);
+        for raw in &skipped_ports {
+            todo.push(format!(
+                "port `{raw}` not mapped: a spec publishes single TCP ports on fixed host ports"
+            ));
+        }
+        for (container, host, public) in mapped_ports {
             let port_name = info
                 .ports
                 .iter()
@@ -479,22 +418,27 @@ pub fn import(compose: &J, stack: &str, source: &str) -> Imported {
                 other.escape_debug()
             )),
         }
-        let unmapped: Vec<&str> = [
-            "command",
-            "entrypoint",
-            "healthcheck",
-            "labels",
-            "build",
-            "env_file",
-            "extra_hosts",
-            "user",
-            "working_dir",
-            "cap_add",
-            "privileged",
-        ]
-        .into_iter()
-        .filter(|k| !svc[*k].is_null())
-        .collect();
+        let mut unmapped: Vec<String> = svc
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter(|k| !MAPPED.contains(&k.as_str()) && !k.starts_with("x-"))
+            .cloned()
+            .collect();
+        for (key, value) in svc["deploy"].as_object().into_iter().flatten() {
+            match (key.as_str(), value) {
+                ("resources", J::Object(res)) => unmapped.extend(
+                    res.keys()
+                        .filter(|k| *k != "limits")
+                        .map(|k| format!("deploy.resources.{k}")),
+                ),
+                _ => unmapped.push(format!("deploy.{key}")),
+            }
+        }
+        let unmapped: Vec<String> = unmapped
+            .iter()
+            .map(|k| crate::render::one_line(k))
+            .collect();
         if !unmapped.is_empty() {
             todo.push(format!(
                 "not mapped: {} (the kind's defaults apply; check they fit)",
