@@ -117,7 +117,7 @@ pub struct SpecArgs {
     pub allow_outside_root: bool,
 
     /// The YAML parser's budget: values per spec file, aliases counted each
-    /// time they are used.
+    /// time they are used (at least one per two bytes of the file).
     #[arg(long, value_name = "N", default_value_t = crate::load::yaml::DEFAULT_MAX_NODES)]
     pub yaml_max_nodes: usize,
 

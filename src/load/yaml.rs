@@ -49,16 +49,24 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, Diagnostic> {
     parse_with_budget(file, text, DEFAULT_MAX_NODES)
 }
 
-/// Parses one YAML document with a node budget of `max_nodes` (events, the
-/// parser's other count, are allowed four per node).
+/// Parses one YAML document with a node budget of `max_nodes`, raised to one
+/// value per two bytes of `text` (YAML without aliases needs at least two
+/// bytes a value, `[1,1,...]`, so only aliases can exceed it; a large honest
+/// spec is not refused), and events, the parser's other count, four per node.
 pub fn parse_with_budget(
     file: &Arc<str>,
     text: &str,
     max_nodes: usize,
 ) -> Result<Node, Diagnostic> {
+    let max_nodes = max_nodes.max(text.len() / 2);
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = max_nodes;
     budget.max_events = max_nodes.saturating_mul(4);
+    // Values are counted each time an alias expands them, so the node budget
+    // bounds an alias bomb; the ratio heuristic (more than ten aliases per
+    // anchor) would refuse honest YAML such as `<<: *defaults` in a hundred
+    // services.
+    budget.enforce_alias_anchor_ratio = false;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     let raw: Spanned<RawValue> = serde_saphyr::from_str_with_options(text, options).map_err(|err| {
