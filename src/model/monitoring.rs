@@ -47,6 +47,9 @@ pub struct ScrapeJob {
     pub service: String,
     /// The service that serves the endpoint (an exporter, or the service itself).
     pub endpoint_service: String,
+    /// Value of the `kind` label: the kind of the service the metrics describe
+    /// (`app`, `mysql`, ...), which the dashboard's variables select by.
+    pub kind: &'static str,
     /// `host:port` as Prometheus reaches it.
     pub address: String,
     pub metrics_path: String,
@@ -252,6 +255,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                         job: svc.name.clone(),
                         service: svc.name.clone(),
                         endpoint_service: svc.name.clone(),
+                        kind: Kind::App.as_str(),
                         address: format!("{}:{}", svc.address, port.container),
                         metrics_path: svc
                             .metrics_path
@@ -267,6 +271,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                         job: svc.name.clone(),
                         service: svc.name.clone(),
                         endpoint_service: svc.name.clone(),
+                        kind: Kind::Weaviate.as_str(),
                         address: format!("{}:{}", svc.address, port.container),
                         metrics_path: "/metrics".into(),
                     });
@@ -319,6 +324,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                     job: svc.name.clone(),
                     service: svc.name.clone(),
                     endpoint_service: name.clone(),
+                    kind: svc.kind.as_str(),
                     address: format!("{name}:{}", port.container),
                     metrics_path: "/metrics".into(),
                 });
@@ -345,6 +351,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
             job: "node-exporter".into(),
             service: "node-exporter".into(),
             endpoint_service: "node-exporter".into(),
+            kind: Kind::NodeExporter.as_str(),
             address: "node-exporter:9100".into(),
             metrics_path: "/metrics".into(),
         });
@@ -501,6 +508,7 @@ pub fn add(spec: &Spec, edge: Option<&edge::Model>, services: &mut Vec<Service>)
                 job: job.into(),
                 service: job.into(),
                 endpoint_service: job.into(),
+                kind: job,
                 address: target.into(),
                 metrics_path: "/metrics".into(),
             });

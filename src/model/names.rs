@@ -29,15 +29,18 @@ pub(super) fn unique_compose_names(
     let Some(monitoring) = monitoring else {
         return;
     };
-    let renamed = |host: &str| {
-        services
-            .iter()
-            .find(|s| !s.external && s.name == host && s.compose_name != s.name)
-            .map(|s| s.compose_name.clone())
-    };
+    // Looked up once per scrape job: a map, not a search of every service.
+    let renamed: std::collections::BTreeMap<&str, &str> = services
+        .iter()
+        .filter(|s| !s.external && s.compose_name != s.name)
+        .map(|s| (s.name.as_str(), s.compose_name.as_str()))
+        .collect();
+    if renamed.is_empty() {
+        return;
+    }
     let follow = |address: &mut String| {
         if let Some((host, port)) = address.rsplit_once(':') {
-            if let Some(unique) = renamed(host) {
+            if let Some(unique) = renamed.get(host) {
                 *address = format!("{unique}:{port}");
             }
         }

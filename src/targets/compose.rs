@@ -1,5 +1,7 @@
 //! The docker-compose target: `docker-compose.yml` and `.env.example`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::error::Error;
@@ -132,13 +134,21 @@ pub fn render(
         })
         .collect();
     let dumps = crate::model::backup::dumps(stack);
+    // The compose key of each service that has another one than its name
+    // (looked up for every dependency: a map, not a search).
+    let renamed: BTreeMap<&str, &str> = stack
+        .services
+        .iter()
+        .filter(|s| s.compose_name != s.name)
+        .map(|s| (s.name.as_str(), s.compose_name.as_str()))
+        .collect();
     let view = View {
         project: &stack.project,
         services: stack
             .services
             .iter()
             .filter(|s| !s.external)
-            .map(|s| service_view(stack, s, &endpoints, before))
+            .map(|s| service_view(stack, s, &endpoints, before, &renamed))
             .collect(),
         endpoints: endpoints
             .iter()
@@ -291,14 +301,9 @@ fn service_view<'a>(
     s: &'a Service,
     endpoints: &[(String, String)],
     mounted: &Files,
+    renamed: &BTreeMap<&'a str, &'a str>,
 ) -> ServiceView<'a> {
-    let compose_name = |name: &'a str| -> &'a str {
-        stack
-            .services
-            .iter()
-            .find(|o| o.name == name)
-            .map_or(name, |o| o.compose_name.as_str())
-    };
+    let compose_name = |name: &'a str| -> &'a str { renamed.get(name).copied().unwrap_or(name) };
     let networks: Vec<(&str, Vec<&str>)> = s
         .networks
         .iter()
