@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 JRSONNET_VERSION = "0.5.0-pre98"
+TIME = "/usr/bin/time"
 
 
 def jrsonnet() -> Path:
@@ -53,17 +54,29 @@ def run(argv, cwd, prepare=None):
     """Seconds and peak resident memory (MiB) of one process."""
     if prepare:
         prepare()
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if proc.returncode != 0:
-        sys.exit(f"{argv} failed ({proc.returncode}):\n{err}")
-    return elapsed, usage.ru_maxrss / 1024
+    # The peak memory from GNU time (`-f %M`, Debian's `time` package): the
+    # rusage of a child of this interpreter starts at the interpreter's own.
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as peak:
+        argv = [TIME, "-f", "%M", "-o", peak.name, *argv]
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
+        ]
+        here = os.getcwd()
+        os.chdir(cwd)
+        try:
+            start = time.perf_counter()
+            pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+            _, status, _ = os.wait4(pid, 0)
+            elapsed = time.perf_counter() - start
+        finally:
+            os.chdir(here)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            err.seek(0)
+            sys.exit(f"{argv} failed ({code}):\n{err.read().decode(errors='replace')}")
+        kib = int(Path(peak.name).read_text().split()[-1])
+    return elapsed, kib / 1024
 
 
 def compare(cases, runs):
@@ -94,6 +107,8 @@ def main():
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--sizes", default="10,100,1000,10000")
     args = parser.parse_args()
+    if not Path(TIME).exists():
+        sys.exit("GNU time is missing: apt-get install time")
     fs, jr = futurestack(), jrsonnet()
     jsonnet = ROOT / "benches" / "peers" / "stack.jsonnet"
     spec_py = ROOT / "benches" / "peers" / "spec.py"

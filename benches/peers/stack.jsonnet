@@ -1,6 +1,6 @@
 // The peer benchmark's stack rendered by Jsonnet (jrsonnet): the same N apps,
 // four databases, Prometheus and nginx as benches/peers/spec.py describes, as
-// docker-compose.yml, prometheus/prometheus.yml and nginx/nginx.conf.
+// docker-compose.yml, prometheus.yml and nginx.conf (flat: jrsonnet -m makes no folders).
 //
 //   jrsonnet -m out --tla-code n=1000 -S benches/peers/stack.jsonnet
 function(n)
@@ -95,6 +95,6 @@ function(n)
     '    }\n}\n';
   {
     'docker-compose.yml': std.manifestYamlDoc(compose, indent_array_in_object=true, quote_keys=false),
-    'prometheus/prometheus.yml': std.manifestYamlDoc(prometheus, indent_array_in_object=true, quote_keys=false),
-    'nginx/nginx.conf': nginx,
+    'prometheus.yml': std.manifestYamlDoc(prometheus, indent_array_in_object=true, quote_keys=false),
+    'nginx.conf': nginx,
   }
