@@ -310,3 +310,22 @@ fn every_cloud_resource_type_generated_has_a_row_in_the_replacement_table() {
         "data/replacement.tsv has no row for {missing:?}"
     );
 }
+
+#[test]
+fn a_removed_environment_says_its_stack_must_be_taken_down_by_hand() {
+    let dir = shipped_copy();
+    fs::remove_file(dir.path().join("environments/staging.yaml")).unwrap();
+    let out = run_in(dir.path(), &["diff", "--format", "text"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("staging: compose removes every service (the environment is no longer generated: where it runs, stop it with `docker compose down`)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("staging: terraform removes alicloud_ecs_command.deploy"),
+        "{}",
+        out.stdout
+    );
+}

@@ -25,6 +25,15 @@ pub(super) fn effects(changes: &[FileChange<'_>], out: &mut Impact) {
             },
         }
     };
+    if change.new.is_none() {
+        // The environment is no longer generated: no deploy runs for it.
+        out.effects.push(effect(
+            "every service".to_owned(),
+            Action::Removed,
+            Some(table::STACK_REMOVED.to_owned()),
+        ));
+        return;
+    }
     let (Ok(old), Ok(new)) = (read(change.old), read(change.new)) else {
         out.not_analysed.push(change.rel.to_owned());
         return;

@@ -246,19 +246,34 @@ pub fn line(by: &str, effects: &[&Effect]) -> String {
     let mut i = 0;
     while i < effects.len() {
         let action = effects[i].action;
-        let group: Vec<String> = effects[i..]
+        let group: Vec<&Effect> = effects[i..]
             .iter()
+            .copied()
             .take_while(|e| e.action == action)
+            .collect();
+        i += group.len();
+        // One reason shared by the whole group is said once, after it.
+        let shared = group.len() > 1
+            && !group[0].because.is_empty()
+            && group.iter().all(|e| e.because == group[0].because);
+        let names: Vec<String> = group
+            .iter()
             .map(|e| {
-                if e.because.is_empty() {
+                if e.because.is_empty() || shared {
                     one_line(&e.subject)
                 } else {
                     one_line(&format!("{} ({})", e.subject, e.because.join(", ")))
                 }
             })
             .collect();
-        i += group.len();
-        parts.push(format!("{} {}", action.verb(), group.join(", ")));
+        let mut group = names.join(", ");
+        if shared {
+            group.push_str(&one_line(&format!(
+                " ({})",
+                effects[i - 1].because.join(", ")
+            )));
+        }
+        parts.push(format!("{} {group}", action.verb()));
     }
     format!("{by} {}", parts.join("; "))
 }
@@ -299,6 +314,11 @@ mod tests {
         assert_eq!(
             line("compose", &[&a, &b, &c]),
             "compose recreates nginx (image), redis; removes old (no longer in the spec)"
+        );
+        let d = e("older", Action::Removed, &["no longer in the spec"]);
+        assert_eq!(
+            line("compose", &[&c, &d]),
+            "compose removes old, older (no longer in the spec)"
         );
     }
 

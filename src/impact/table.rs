@@ -31,6 +31,12 @@ pub const VOLUME_CHANGED: &str =
 /// its container.
 pub const SERVICE_REMOVED: &str = "no longer generated; `up --remove-orphans` removes it";
 
+/// The compose file itself is no longer generated (the environment's spec is
+/// gone): nothing deploys it any more, so what runs stays until it is taken
+/// down by hand.
+pub const STACK_REMOVED: &str =
+    "the environment is no longer generated: where it runs, stop it with `docker compose down`";
+
 /// What the deploy does with a changed host file.
 pub struct HostRule {
     /// Files below this folder (`backup/`), or this file.
