@@ -126,7 +126,8 @@ const FETCH: &str = "fetch() { curl -fsSL --proto '=https' --retry 10 --retry-al
 
 /// The deploy script. `files` are the generated files the host needs, with their
 /// contents (embedded when the spec has no bundle URL, hashed either way).
-pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> String {
+pub fn script(stack: &Stack, bundle: &Bundle, sub: &Substitution) -> String {
+    let files = &bundle.files;
     let mut s = Script {
         out: String::new(),
         lit: sub.literal,
@@ -239,8 +240,8 @@ pub fn script(stack: &Stack, files: &[(String, String)], sub: &Substitution) -> 
     s.line("# Every file the stack uses, exactly as futurestack generated it: a stale or");
     s.line("# damaged bundle stops the deploy here, before anything changes.");
     s.line("cat > \"$work/SHA256SUMS\" <<'FUTURESTACK_SUMS'");
-    for (path, contents) in files {
-        s.line(&format!("{}  {path}", sha256_hex(contents.as_bytes())));
+    for line in &bundle.sums {
+        s.line(line);
     }
     s.line("FUTURESTACK_SUMS");
     s.line("(cd \"$work/files\" && sha256sum --check --strict --quiet \"$work/SHA256SUMS\") || fail 'the bundle does not hold the files this template was generated with: upload the current golden folder'");
@@ -429,6 +430,24 @@ impl Script {
 
     fn raw(&mut self, s: &str) {
         self.out.push_str(s);
+    }
+}
+
+/// The files a host bootstrap lays down, and their `sha256sum` lines, hashed
+/// once per environment (both cloud targets and the size check write them).
+pub struct Bundle {
+    pub files: Vec<(String, String)>,
+    /// `<hex>  <path>`, in the order of `files`.
+    pub sums: Vec<String>,
+}
+
+impl Bundle {
+    pub fn new(files: Vec<(String, String)>) -> Self {
+        let sums = files
+            .iter()
+            .map(|(path, contents)| format!("{}  {path}", sha256_hex(contents.as_bytes())))
+            .collect();
+        Bundle { files, sums }
     }
 }
 

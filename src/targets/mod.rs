@@ -88,7 +88,7 @@ impl Target {
         templates: &Templates,
         env: &minijinja::Environment<'_>,
         before: &Files,
-        bootstrap: &[(String, String)],
+        bootstrap: &crate::model::deploy::Bundle,
     ) -> Result<Files, Error> {
         match self {
             Target::Compose => compose::render(stack, templates, env, self.template_dir(), before),
@@ -108,7 +108,7 @@ const REPOSITORY_ONLY: &[&str] = &[".compose-lint.yml"];
 
 /// Cloud Assistant refuses a command over its size limit: fail before rendering a
 /// template that could not be deployed, and say what to do instead.
-fn check_command_size(stack: &Stack, embedded: &[(String, String)]) -> Result<(), Error> {
+fn check_command_size(stack: &Stack, embedded: &crate::model::deploy::Bundle) -> Result<(), Error> {
     use crate::model::cloud::COMMAND_LIMIT;
     use crate::model::deploy;
     // Endpoints of managed services are filled in at deploy time; count each at 96 characters.
@@ -123,7 +123,7 @@ fn check_command_size(stack: &Stack, embedded: &[(String, String)]) -> Result<()
     // With `EnableParameter`, Cloud Assistant reads every `{{...}}` in the command
     // as a parameter: an embedded file holding one would not arrive intact.
     let braces = stack.host.bootstrap.bundle_url.is_none()
-        && embedded.iter().any(|(_, text)| text.contains("{{"));
+        && embedded.files.iter().any(|(_, text)| text.contains("{{"));
     if size <= COMMAND_LIMIT && !braces {
         return Ok(());
     }
@@ -155,15 +155,17 @@ pub fn render_all_by_target(
 ) -> Result<(Files, std::collections::BTreeMap<String, Target>), Error> {
     let mut owners = std::collections::BTreeMap::new();
     let mut files = Files::new();
-    let mut earlier: Vec<(String, String)> = Vec::new();
+    let mut earlier = crate::model::deploy::Bundle::new(Vec::new());
     for target in Target::ALL {
-        if target.provisions_host() && earlier.is_empty() {
+        if target.provisions_host() && earlier.files.is_empty() {
             // What the host needs: the linter's config stays in the repository.
-            earlier = files
-                .iter()
-                .filter(|(p, _)| !REPOSITORY_ONLY.contains(&p.as_str()))
-                .map(|(p, t)| (p.clone(), t.clone()))
-                .collect();
+            earlier = crate::model::deploy::Bundle::new(
+                files
+                    .iter()
+                    .filter(|(p, _)| !REPOSITORY_ONLY.contains(&p.as_str()))
+                    .map(|(p, t)| (p.clone(), t.clone()))
+                    .collect(),
+            );
             check_command_size(stack, &earlier)?;
         }
         // Compose hashes the files it mounts; the overview lists every artifact

@@ -245,7 +245,7 @@ pub fn render(
     templates: &Templates,
     env: &minijinja::Environment<'_>,
     dir: &str,
-    embedded: &[(String, String)],
+    embedded: &deploy::Bundle,
 ) -> Result<Files, Error> {
     let host = &stack.host;
     // The deploy's resources are named after a hash of its script: a changed

@@ -42,7 +42,7 @@ fn tf_endpoint(service: &crate::model::Service) -> String {
     format!("${{{}_endpoint}}", cloud::tf_name(service))
 }
 
-pub fn render(stack: &Stack, embedded: &[(String, String)]) -> Result<Files, Error> {
+pub fn render(stack: &Stack, embedded: &crate::model::deploy::Bundle) -> Result<Files, Error> {
     let mut files = Files::new();
     files.insert("terraform/versions.tf".into(), hcl(&versions(stack)));
     files.insert("terraform/variables.tf".into(), hcl(&variables(stack)));
