@@ -274,6 +274,9 @@ pub fn yaml_block(text: &str, indent: usize) -> String {
 pub fn one_line(text: &str) -> String {
     // Other control characters are written as `\u{..}`: YAML forbids them
     // even in comments, and a terminal would act on them.
+    if !text.contains(['\r', '\n']) && text.trim() == text {
+        return crate::error::printable(text);
+    }
     crate::error::printable(
         &text
             .split(['\r', '\n'])
