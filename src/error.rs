@@ -245,12 +245,19 @@ pub fn render_error(err: &Error, style: Style) -> String {
 /// name from the command line or a file name must not move the cursor or
 /// recolour the terminal.
 pub fn printable(text: &str) -> String {
-    if !text.chars().any(|c| c.is_control() && c != '\n') {
+    // Control characters, and those that reorder or break what a terminal or
+    // a code host shows (bidirectional overrides, zero-width characters, the
+    // line and paragraph separators).
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    };
+    if !text.chars().any(hidden) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() && c != '\n' {
+        if hidden(c) {
             let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);

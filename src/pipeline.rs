@@ -93,8 +93,15 @@ fn past_unknown_keys(
     if !schema::validate(&pruned, spans).is_empty() {
         return Vec::new();
     }
-    let extents: Vec<(std::sync::Arc<str>, u32, u32)> =
-        parents.iter().flat_map(|p| spans.extent(p)).collect();
+    parents.sort();
+    parents.dedup();
+    // A top-level unknown key leaves every finding in place (its mapping is
+    // the whole spec).
+    let extents: Vec<(std::sync::Arc<str>, u32, u32)> = parents
+        .iter()
+        .filter(|p| !p.is_empty())
+        .flat_map(|p| spans.extent(p))
+        .collect();
     analyze_typed(&pruned, spans.clone(), loaded)
         .diagnostics
         .into_iter()

@@ -271,9 +271,9 @@ fn every_format_says_what_the_change_restarts() {
     assert!(md.contains("**What changes in prod:**"), "{md}");
     assert!(
         md.contains(
-            "- compose recreates future\\-prod\\-prometheus (mounted prometheus/prometheus.yml)"
+            "- `` compose recreates future-prod-prometheus (mounted prometheus/prometheus.yml) ``"
         ) || md.contains(
-            "- compose recreates future-prod-prometheus (mounted prometheus/prometheus.yml)"
+            "- ` compose recreates future-prod-prometheus (mounted prometheus/prometheus.yml) `"
         ),
         "{md}"
     );
@@ -312,20 +312,73 @@ fn every_cloud_resource_type_generated_has_a_row_in_the_replacement_table() {
 }
 
 #[test]
-fn a_removed_environment_says_its_stack_must_be_taken_down_by_hand() {
+fn a_removed_environment_says_what_must_be_taken_down_by_hand() {
     let dir = shipped_copy();
     fs::remove_file(dir.path().join("environments/staging.yaml")).unwrap();
     let out = run_in(dir.path(), &["diff", "--format", "text"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    for line in [
+        "staging: compose leaves running every service (the environment is no longer generated: where it runs, stop it with `docker compose down`)",
+        "staging: terraform leaves running every resource (the environment is no longer generated: run `terraform destroy` where it was applied)",
+        "staging: ros leaves running the stack (the environment is no longer generated: delete its ROS stack)",
+    ] {
+        assert!(out.stdout.contains(line), "no `{line}` in:\n{}", out.stdout);
+    }
+    assert!(!out.stdout.contains("staging: host"), "{}", out.stdout);
+}
+
+#[test]
+fn a_renamed_compose_project_starts_anew_and_says_how_to_stop_the_old_one() {
+    let dir = shipped_copy();
+    edit(
+        dir.path(),
+        "golden/dev/docker-compose.yml",
+        "name: future-dev\n",
+        "name: old-dev\n",
+    );
+    let out = run_in(dir.path(), &["diff", "--env", "dev"]);
     assert!(
-        out.stdout.contains("staging: compose removes every service (the environment is no longer generated: where it runs, stop it with `docker compose down`)"),
+        out.stdout.contains("dev: compose creates every service (the compose project is renamed: `future-dev`, from `old-dev`; stop the old one with `docker compose -p old-dev down`"),
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn a_file_added_to_a_timer_job_reloads_it_and_does_not_create_it() {
+    let dir = shipped_copy();
+    fs::remove_file(dir.path().join("golden/prod/backup/oss-put.py")).unwrap();
+    let out = run_in(dir.path(), &["diff", "--env", "prod"]);
     assert!(
-        out.stdout
-            .contains("staging: terraform removes alicloud_ecs_command.deploy"),
+        out.stdout.contains(
+            "prod: host reloads backup timer (backup/oss-put.py added: its next run uses it)"
+        ),
         "{}",
         out.stdout
+    );
+}
+
+#[test]
+fn names_from_a_committed_file_cannot_mention_link_or_reorder_in_markdown() {
+    let dir = shipped_copy();
+    edit(
+        dir.path(),
+        "golden/dev/docker-compose.yml",
+        "services:\n",
+        "services:\n  \"evil\\u202e @octocat https://evil.example/ `x`\":\n    image: x\n",
+    );
+    let md = run_in(
+        dir.path(),
+        &["diff", "--env", "dev", "--format", "markdown"],
+    )
+    .stdout;
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("- ") && l.contains("octocat"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(line.starts_with("- `` compose removes "), "{line}");
+    assert!(
+        line.contains("\\u{202e}") && !line.contains('\u{202e}'),
+        "{line}"
     );
 }

@@ -86,7 +86,7 @@ fn what_a_spec_cannot_hold_is_noted_not_dropped() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("compose.yaml"),
-        "services:\n  vpn:\n    image: example/vpn:1.0.0\n    ports:\n      - 51820:51820/udp\n      - 8000-8010:8000-8010\n      - ${WEB_PORT}:80\n      - 8443:443\n    sysctls: {net.ipv4.ip_forward: 1}\n    hostname: vpn\nsecrets:\n  key: {file: ./key}\n",
+        "services:\n  vpn:\n    image: example/vpn:1.0.0\n    ports:\n      - 51820:51820/udp\n      - 8000-8010:8000-8010\n      - ${WEB_PORT}:80\n      - 8443:443\n      - \"[::1]:8082:82\"\n      - 10.0.0.5:8083:83\n      - {target: 84, published: 70000}\n    sysctls: {net.ipv4.ip_forward: 1}\n    hostname: vpn\nsecrets:\n  key: {file: ./key}\n",
     )
     .unwrap();
     let out = run_in(dir.path(), &["import", "compose.yaml"]);
@@ -97,6 +97,8 @@ fn what_a_spec_cannot_hold_is_noted_not_dropped() {
         "port `${WEB_PORT}:80` not mapped",
         "not mapped: hostname, sysctls",
         "top level: not mapped: secrets",
+        "port `10.0.0.5:8083:83` not mapped",
+        "port `{\"published\":70000,\"target\":84}` not mapped",
     ] {
         assert!(
             out.stderr.contains(expected),

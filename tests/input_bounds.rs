@@ -315,6 +315,49 @@ fn a_large_spec_without_aliases_is_within_the_budget() {
 }
 
 #[test]
+fn long_keys_over_many_values_do_not_multiply_into_memory() {
+    // An 8000-character key above 150 000 values: each value's position
+    // would repeat the key (1.6 GB); positions past a budget are not kept.
+    let key = "k".repeat(8_000);
+    let values = vec!["1"; 150_000].join(",");
+    let dir = project_with(&format!(
+        "stack: s\njunk:\n  ? {key}\n  : image: [{values}]\n"
+    ));
+    let line = first_error(dir.path());
+    assert!(line.starts_with("error["), "{line}");
+}
+
+#[test]
+fn an_overlay_of_thousands_of_keys_stays_linear() {
+    // 3 000 `null`s that remove nothing and 3 000 new keys, against a base
+    // of 3 000: each is compared with the base's keys a bounded number of times.
+    let dir = tempfile::tempdir().unwrap();
+    let envs = dir.path().join("environments");
+    fs::create_dir_all(&envs).unwrap();
+    let base: String = (0..3_000).map(|i| format!("  j{i}: 1\n")).collect();
+    let overlay: String = (0..3_000)
+        .map(|i| format!("  x{i}: null\n  y{i}: 1\n"))
+        .collect();
+    fs::write(
+        envs.join("base.yaml"),
+        format!("abstract: true\nstack: s\njunk:\n{base}"),
+    )
+    .unwrap();
+    fs::write(
+        envs.join("dev.yaml"),
+        format!("extends: base.yaml\njunk:\n{overlay}"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["validate"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`junk.x0: null` removes nothing"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_merge_key_in_every_service_is_not_an_alias_bomb() {
     // One anchor, 150 aliases (`<<: *d`): past serde-saphyr's ten-to-one
     // ratio heuristic, well inside the node budget.

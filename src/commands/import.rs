@@ -39,7 +39,8 @@ pub fn run(root: &Path, args: ImportArgs, console: &mut Console) -> Result<u8, E
     let imported = crate::import::import(&compose, &stack, &file_name);
     let _ = console.out.write_all(imported.spec.as_bytes());
     for note in &imported.notes {
-        let _ = writeln!(console.err, "note: {note}");
+        // Names and values come from the compose file: one line, no control character.
+        let _ = writeln!(console.err, "note: {}", crate::render::one_line(note));
     }
     Ok(exit::OK)
 }

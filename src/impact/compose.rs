@@ -25,15 +25,6 @@ pub(super) fn effects(changes: &[FileChange<'_>], out: &mut Impact) {
             },
         }
     };
-    if change.new.is_none() {
-        // The environment is no longer generated: no deploy runs for it.
-        out.effects.push(effect(
-            "every service".to_owned(),
-            Action::Removed,
-            Some(table::STACK_REMOVED.to_owned()),
-        ));
-        return;
-    }
     let (Ok(old), Ok(new)) = (read(change.old), read(change.new)) else {
         out.not_analysed.push(change.rel.to_owned());
         return;
@@ -45,6 +36,20 @@ pub(super) fn effects(changes: &[FileChange<'_>], out: &mut Impact) {
         }
     };
     let changed_files: Vec<&str> = changes.iter().map(|c| c.rel).collect();
+    if let (Some(Value::String(was)), Some(Value::String(now))) = (old.get("name"), new.get("name"))
+        && was != now
+    {
+        // Containers, networks and volumes are named after the project.
+        out.effects.push(effect(
+            "every service".to_owned(),
+            Action::Created,
+            Some(format!(
+                "{}: `{now}`, from `{was}`; stop the old one with `docker compose -p {was} down` (its volumes keep their data under the old name)",
+                table::PROJECT_RENAMED
+            )),
+        ));
+        return;
+    }
 
     // Networks and volumes whose definition changed: Compose replaces them.
     let (old_nets, new_nets) = (section(&old, "networks"), section(&new, "networks"));

@@ -45,6 +45,8 @@ pub enum Action {
     Updated,
     /// Compose or the cloud removes it.
     Removed,
+    /// Nothing deploys it any more: it runs until someone takes it down.
+    Left,
 }
 
 impl Action {
@@ -58,6 +60,7 @@ impl Action {
             Action::Replaced => "replaces",
             Action::Updated => "updates in place",
             Action::Removed => "removes",
+            Action::Left => "leaves running",
         }
     }
 }
@@ -107,6 +110,24 @@ pub fn impact(changes: &[FileChange<'_>], current: &crate::render::Files) -> Imp
         changes.iter().copied().partition(too_big);
     out.not_analysed
         .extend(big.iter().map(|c| c.rel.to_owned()));
+    if changes
+        .iter()
+        .any(|c| c.rel == table::COMPOSE_FILE && c.new.is_none())
+    {
+        // The environment is gone: no deploy, apply or stack update runs for
+        // it, so nothing is removed; what runs stays until taken down.
+        for (by, prefix, subject, reason) in table::ENVIRONMENT_REMOVED {
+            if changes.iter().any(|c| c.rel.starts_with(prefix)) {
+                out.effects.push(Effect {
+                    by,
+                    subject: (*subject).to_owned(),
+                    action: Action::Left,
+                    because: vec![(*reason).to_owned()],
+                });
+            }
+        }
+        return out;
+    }
     compose::effects(&changes, &mut out);
     host_effects(&changes, &mut out);
     cloud::effects(&changes, current, &mut out);
@@ -144,9 +165,13 @@ fn host_effects(changes: &[FileChange<'_>], out: &mut Impact) {
         let Some(rule) = table::host_rule(change.rel) else {
             continue;
         };
+        // Only the unit file itself makes the unit new or gone.
+        let unit_file = change.rel.ends_with(".service") || change.rel.ends_with(".timer");
         let (action, because) = match (change.old, change.new) {
-            (None, Some(_)) => (Action::Created, "new".to_owned()),
-            (Some(_), None) => (Action::Removed, "no longer generated".to_owned()),
+            (None, Some(_)) if unit_file => (Action::Created, "new".to_owned()),
+            (Some(_), None) if unit_file => (Action::Removed, "no longer generated".to_owned()),
+            (None, Some(_)) => (rule.action, format!("{} added{}", change.rel, rule.note)),
+            (Some(_), None) => (rule.action, format!("{} removed{}", change.rel, rule.note)),
             _ => (rule.action, format!("{} changed{}", change.rel, rule.note)),
         };
         out.effects.push(Effect {
@@ -219,7 +244,7 @@ fn propagate(
 fn yaml_json(text: &str) -> Option<serde_json::Value> {
     let file: std::sync::Arc<str> = std::sync::Arc::from("impact");
     let node = crate::load::yaml::parse(&file, text).ok()?;
-    Some(crate::load::to_json(&node).0)
+    Some(crate::load::to_json_value(&node))
 }
 
 /// The keys whose values differ between two JSON objects (a missing key

@@ -31,11 +31,33 @@ pub const VOLUME_CHANGED: &str =
 /// its container.
 pub const SERVICE_REMOVED: &str = "no longer generated; `up --remove-orphans` removes it";
 
-/// The compose file itself is no longer generated (the environment's spec is
-/// gone): nothing deploys it any more, so what runs stays until it is taken
-/// down by hand.
-pub const STACK_REMOVED: &str =
-    "the environment is no longer generated: where it runs, stop it with `docker compose down`";
+/// An environment whose spec is gone: nothing deploys it any more, so what
+/// runs stays until it is taken down by hand; per actor, the files that show
+/// it ran there, and how.
+pub const ENVIRONMENT_REMOVED: &[(&str, &str, &str, &str)] = &[
+    (
+        "compose",
+        COMPOSE_FILE,
+        "every service",
+        "the environment is no longer generated: where it runs, stop it with `docker compose down`",
+    ),
+    (
+        "ros",
+        "ros/",
+        "the stack",
+        "the environment is no longer generated: delete its ROS stack",
+    ),
+    (
+        "terraform",
+        "terraform/",
+        "every resource",
+        "the environment is no longer generated: run `terraform destroy` where it was applied",
+    ),
+];
+
+/// A compose project renamed (`name:`): Compose starts the services anew
+/// under the new name and leaves the old project's containers running.
+pub const PROJECT_RENAMED: &str = "the compose project is renamed";
 
 /// What the deploy does with a changed host file.
 pub struct HostRule {

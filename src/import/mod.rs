@@ -25,6 +25,17 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
+/// A secret's role under `secrets:` from a variable's name: lowercase letters,
+/// digits and `_` (the name comes from the compose file and becomes a key).
+fn role_key(var: &str) -> String {
+    var.chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '_') => c,
+            _ => '_',
+        })
+        .collect()
+}
+
 /// Service keys of a compose file the spec takes (`deploy` only its
 /// `resources.limits`); every other key a service sets is named in a note.
 const MAPPED: &[&str] = &[
@@ -75,8 +86,26 @@ fn render(
         ));
     }
     let services_in = compose["services"].as_object().cloned().unwrap_or_default();
-    let names: BTreeMap<String, String> =
-        services_in.keys().map(|k| (k.clone(), label(k))).collect();
+    // Service names as DNS labels, each its own (`a_b` and `a-b` would meet).
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for key in services_in.keys() {
+        let mut name = label(key);
+        if taken.contains(&name) {
+            let base = name.clone();
+            let mut n = 2;
+            while taken.contains(&format!("{base}-{n}")) {
+                n += 1;
+            }
+            name = format!("{base}-{n}");
+            notes.push(format!(
+                "{name}: the compose service `{}` is named `{name}`: `{base}` is another service's name",
+                crate::render::one_line(key)
+            ));
+        }
+        taken.insert(name.clone());
+        names.insert(key.clone(), name);
+    }
     // Container names and service names both resolve on compose networks.
     let mut aliases: BTreeMap<String, String> = names.clone().into_iter().collect();
     for (key, svc) in &services_in {
@@ -202,14 +231,14 @@ fn render(
             {
                 let role = role_of(kind, &var)
                     .map(str::to_owned)
-                    .unwrap_or_else(|| var.to_ascii_lowercase());
+                    .unwrap_or_else(|| role_key(&var));
                 Some((role, ""))
             } else if connection {
                 uses.insert(aliases[target].clone());
                 notes.push(format!("{name}: dropped `{var}` (futurestack sets connection variables from `uses: [{}]`)", aliases[target]));
                 continue;
             } else if userinfo.is_some_and(|u| u.contains(':')) {
-                Some((var.to_ascii_lowercase(), " is a URL with a password: it"))
+                Some((role_key(&var), " is a URL with a password: it"))
             } else {
                 None
             };
@@ -277,11 +306,12 @@ fn render(
         }
 
         let mut port_lines = Vec::new();
+        let mut port_names: BTreeSet<String> = BTreeSet::new();
         let mut app_port_named = false;
         let (mapped_ports, skipped_ports) = ports(&svc["ports"]);
         for raw in &skipped_ports {
             todo.push(format!(
-                "port `{raw}` not mapped: a spec publishes single TCP ports on fixed host ports"
+                "port `{raw}` not mapped: a spec publishes single TCP ports, on a fixed host port, on 127.0.0.1 or every interface"
             ));
         }
         for (container, host, public) in mapped_ports {
@@ -298,6 +328,20 @@ fn render(
                         format!("p{container}")
                     }
                 });
+            // Two entries for one container port get names of their own.
+            let mut port_name = port_name;
+            if port_names.contains(&port_name) {
+                let base = port_name.clone();
+                let mut n = 2;
+                while port_names.contains(&format!("{base}-{n}")) {
+                    n += 1;
+                }
+                port_name = format!("{base}-{n}");
+                todo.push(format!(
+                    "port {container} is published twice: the second is named `{port_name}`"
+                ));
+            }
+            port_names.insert(port_name.clone());
             let mut fields = vec![format!("container: {container}")];
             if let Some(h) = host {
                 fields.push(format!("host: {h}"));

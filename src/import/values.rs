@@ -122,14 +122,14 @@ pub(super) fn ports(value: &J) -> (Vec<Port>, Vec<String>) {
                 let container = parts.first().and_then(|p| p.parse().ok());
                 let host = parts.get(1).map(|p| p.parse::<u16>());
                 let ip = parts.get(2).copied();
-                match (container, host) {
-                    (Some(c), None) if protocol == "tcp" => out.push((c, None, false)),
-                    (Some(c), Some(Ok(h))) if protocol == "tcp" => out.push((
-                        c,
-                        Some(h),
-                        !matches!(ip, Some("127.0.0.1") | Some("localhost")),
-                    )),
-                    _ => skipped.push(raw.clone()),
+                match (container, host, public(ip)) {
+                    (Some(c), None, _) if protocol == "tcp" && ip.is_none() => {
+                        out.push((c, None, false))
+                    }
+                    (Some(c), Some(Ok(h)), Some(public)) if protocol == "tcp" => {
+                        out.push((c, Some(h), public))
+                    }
+                    _ => skipped.push(crate::render::one_line(&raw)),
                 }
             }
             J::Object(obj) => {
@@ -146,13 +146,12 @@ pub(super) fn ports(value: &J) -> (Vec<Port>, Vec<String>) {
                     .get("protocol")
                     .and_then(J::as_str)
                     .is_none_or(|p| p == "tcp");
-                let host_ok = obj.get("published").is_none() || host.is_some();
-                match container {
-                    Some(c) if tcp && host_ok && c <= u64::from(u16::MAX) => out.push((
-                        c as u16,
-                        host.map(|h| h as u16),
-                        host.is_some() && ip != Some("127.0.0.1"),
-                    )),
+                let port = |n: Option<u64>| n.and_then(|n| u16::try_from(n).ok());
+                let host_ok = obj.get("published").is_none() || port(host).is_some();
+                match (port(container), public(ip)) {
+                    (Some(c), Some(public)) if tcp && host_ok => {
+                        out.push((c, port(host), port(host).is_some() && public))
+                    }
                     _ => skipped.push(crate::render::one_line(&item.to_string())),
                 }
             }
@@ -160,6 +159,19 @@ pub(super) fn ports(value: &J) -> (Vec<Port>, Vec<String>) {
         }
     }
     (out, skipped)
+}
+
+/// Whether a port bound to `ip` is published on every interface (`Some(true)`:
+/// none given, `0.0.0.0`, `::`) or on loopback only (`Some(false)`); `None`
+/// for one other address, which a spec cannot say.
+fn public(ip: Option<&str>) -> Option<bool> {
+    let ip = ip.map(|i| i.trim_start_matches('[').trim_end_matches(']'));
+    match ip {
+        None | Some("0.0.0.0" | "::" | "") => Some(true),
+        Some("localhost" | "::1") => Some(false),
+        Some(other) if other.starts_with("127.") => Some(false),
+        Some(_) => None,
+    }
 }
 
 /// `-Xms512m -Xmx512m` → `512MiB`: the heap Elasticsearch's JVM gets.

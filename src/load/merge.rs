@@ -12,7 +12,7 @@ pub struct Unmatched {
     pub path: Vec<String>,
     pub key: Key,
     /// The keys the base has at that level.
-    pub existing: Vec<String>,
+    pub existing: std::sync::Arc<[String]>,
 }
 
 /// A key an overlay adds next to a base key of a close name (`ai-recomend`
@@ -39,6 +39,9 @@ pub fn merge(base: Node, overlay: Node, notes: &mut Notes) -> Node {
     merge_at(base, overlay, &mut Vec::new(), notes)
 }
 
+/// New keys of one overlay mapping compared with the base's for a near miss.
+const MAX_NEAR_MISS_CHECKS: usize = 64;
+
 fn merge_at(base: Node, overlay: Node, path: &mut Vec<String>, notes: &mut Notes) -> Node {
     let base_origin = base.origin;
     match (base.value, overlay.value) {
@@ -49,6 +52,15 @@ fn merge_at(base: Node, overlay: Node, path: &mut Vec<String>, notes: &mut Notes
                 .enumerate()
                 .filter_map(|(i, e)| e.as_ref().map(|(k, _)| (k.name.clone(), i)))
                 .collect();
+            // The base's keys, once per mapping: what a misspelt overlay key
+            // is compared with (never the overlay's own new keys), for at most
+            // `MAX_NEAR_MISS_CHECKS` keys, so a large overlay stays linear.
+            let base_names: std::sync::Arc<[String]> = slots
+                .iter()
+                .flatten()
+                .map(|(k, _)| k.name.clone())
+                .collect();
+            let mut checks = 0usize;
             for (key, value) in overlay_entries {
                 let removes = value.value == Value::Null;
                 match index.get(&key.name).copied() {
@@ -66,16 +78,20 @@ fn merge_at(base: Node, overlay: Node, path: &mut Vec<String>, notes: &mut Notes
                     }
                     None if removes => notes.unmatched.push(Unmatched {
                         path: path.iter().cloned().chain([key.name.clone()]).collect(),
-                        existing: slots
-                            .iter()
-                            .flatten()
-                            .map(|(k, _)| k.name.clone())
-                            .collect(),
+                        existing: base_names.clone(),
                         key,
                     }),
                     None => {
-                        let existing = slots.iter().flatten().map(|(k, _)| k.name.as_str());
-                        if let Some(close) = crate::suggest::did_you_mean(&key.name, existing) {
+                        checks += 1;
+                        let close = (checks <= MAX_NEAR_MISS_CHECKS)
+                            .then(|| {
+                                crate::suggest::did_you_mean(
+                                    &key.name,
+                                    base_names.iter().map(String::as_str),
+                                )
+                            })
+                            .flatten();
+                        if let Some(close) = close {
                             notes.near_misses.push(NearMiss {
                                 key: key.clone(),
                                 close: close.to_owned(),

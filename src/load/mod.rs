@@ -6,11 +6,13 @@
 
 mod merge;
 mod side;
+mod spans;
 pub mod yaml;
 mod yaml_hint;
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
+pub use spans::{SpanIndex, pointer, pointer_segment, to_json, to_json_value};
+
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -273,7 +275,9 @@ fn load_chain(
                 notes
                     .unmatched
                     .into_iter()
-                    .map(|u| removes_nothing(u, &base_display)),
+                    .enumerate()
+                    // A suggestion for the first ones only: linear in a large overlay.
+                    .map(|(i, u)| removes_nothing(u, &base_display, i < 64)),
             );
             found.near_misses.extend(notes.near_misses);
             merged
@@ -297,7 +301,7 @@ fn load_chain(
 
 /// FS003: `key: null` in an overlay removes a key the extended files set; one
 /// they do not set is a misspelling (or a leftover).
-fn removes_nothing(u: merge::Unmatched, base: &str) -> Diagnostic {
+fn removes_nothing(u: merge::Unmatched, base: &str, suggest: bool) -> Diagnostic {
     let name = u.path.join(".");
     let parent = &u.path[..u.path.len() - 1];
     let place = if parent.is_empty() {
@@ -305,16 +309,18 @@ fn removes_nothing(u: merge::Unmatched, base: &str) -> Diagnostic {
     } else {
         format!("under `{}`", parent.join("."))
     };
-    let help =
-        match crate::suggest::did_you_mean(&u.key.name, u.existing.iter().map(String::as_str)) {
-            Some(close) => {
-                format!("did you mean `{close}`? `null` removes a key that `{base}` sets")
-            }
-            None => format!(
-                "remove `{}: null`: `null` only removes a key that `{base}` sets",
-                u.key.name
-            ),
-        };
+    let close = suggest
+        .then(|| crate::suggest::did_you_mean(&u.key.name, u.existing.iter().map(String::as_str)))
+        .flatten();
+    let help = match close {
+        Some(close) => {
+            format!("did you mean `{close}`? `null` removes a key that `{base}` sets")
+        }
+        None => format!(
+            "remove `{}: null`: `null` only removes a key that `{base}` sets",
+            u.key.name
+        ),
+    };
     Diagnostic::error(
         "FS003",
         format!(
@@ -385,140 +391,6 @@ fn display_join(display: &str, rel: &str) -> Arc<str> {
     let parent = Path::new(display).parent().unwrap_or(Path::new(""));
     let joined = normalize(&parent.join(rel));
     Arc::from(joined.to_string_lossy().replace('\\', "/"))
-}
-
-/// Positions of every value of a merged tree, by JSON pointer (`/services/mysql/image`).
-#[derive(Debug, Default, Clone)]
-pub struct SpanIndex {
-    /// Pointer → (where the value was written, where its key was written).
-    entries: HashMap<String, (Origin, Option<Origin>)>,
-}
-
-impl SpanIndex {
-    /// Where the value at `pointer` was written.
-    pub fn value(&self, pointer: &str) -> Option<Origin> {
-        self.entries.get(pointer).map(|(value, _)| value.clone())
-    }
-
-    /// Where the key of the value at `pointer` was written (falls back to the value).
-    pub fn key(&self, pointer: &str) -> Option<Origin> {
-        self.entries
-            .get(pointer)
-            .map(|(value, key)| key.clone().unwrap_or_else(|| value.clone()))
-    }
-
-    /// The lines the value at `pointer` and everything below it were written
-    /// on, per file (an overlay adds lines in another): `(file, first, last)`.
-    pub fn extent(&self, pointer: &str) -> Vec<(Arc<str>, u32, u32)> {
-        let prefix = format!("{pointer}/");
-        let mut out: Vec<(Arc<str>, u32, u32)> = Vec::new();
-        let below = self
-            .entries
-            .iter()
-            .filter(|(p, _)| p.as_str() == pointer || p.starts_with(&prefix));
-        for (_, (value, key)) in below {
-            for origin in std::iter::once(value).chain(key) {
-                match out.iter_mut().find(|(f, _, _)| *f == origin.file) {
-                    Some((_, first, last)) => {
-                        *first = (*first).min(origin.line);
-                        *last = (*last).max(origin.line);
-                    }
-                    None => out.push((origin.file.clone(), origin.line, origin.line)),
-                }
-            }
-        }
-        out.sort();
-        out
-    }
-
-    /// Best position for `pointer`: itself, else its nearest ancestor that has one.
-    pub fn nearest(&self, pointer: &str) -> Option<Origin> {
-        let mut p = pointer;
-        loop {
-            if let Some((o, _)) = self.entries.get(p) {
-                return Some(o.clone());
-            }
-            match p.rfind('/') {
-                Some(idx) => p = &p[..idx],
-                None => return None,
-            }
-        }
-    }
-}
-
-/// Escapes one JSON pointer segment.
-pub fn pointer_segment(segment: &str) -> String {
-    if segment.contains(['~', '/']) {
-        segment.replace('~', "~0").replace('/', "~1")
-    } else {
-        segment.to_owned()
-    }
-}
-
-/// Builds a JSON pointer from plain segments.
-pub fn pointer(segments: &[&str]) -> String {
-    segments
-        .iter()
-        .map(|s| format!("/{}", pointer_segment(s)))
-        .collect()
-}
-
-/// Converts a merged tree to JSON (for schema validation and typed deserialization)
-/// and records where each value came from.
-pub fn to_json(node: &Node) -> (serde_json::Value, SpanIndex) {
-    let mut index = SpanIndex::default();
-    let mut at = String::new();
-    let value = to_json_at(node, &mut at, None, &mut index);
-    (value, index)
-}
-
-/// Converts `node`, found at pointer `at` (a buffer reused down the tree).
-fn to_json_at(
-    node: &Node,
-    at: &mut String,
-    key: Option<&Origin>,
-    index: &mut SpanIndex,
-) -> serde_json::Value {
-    use serde_json::Value as J;
-    let len = at.len();
-    let value = match &node.value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(J::Number)
-            .unwrap_or(J::Null),
-        Value::Str(s) => J::String(s.clone()),
-        Value::Seq(items) => J::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    let _ = write!(at, "/{i}");
-                    let v = to_json_at(item, at, None, index);
-                    at.truncate(len);
-                    v
-                })
-                .collect(),
-        ),
-        Value::Map(entries) => {
-            let mut map = serde_json::Map::new();
-            for (k, value) in entries {
-                at.push('/');
-                at.push_str(&pointer_segment(&k.name));
-                map.insert(
-                    k.name.clone(),
-                    to_json_at(value, at, Some(&k.origin), index),
-                );
-                at.truncate(len);
-            }
-            J::Object(map)
-        }
-    };
-    index
-        .entries
-        .insert(at.clone(), (node.origin.clone(), key.cloned()));
-    value
 }
 
 #[cfg(test)]

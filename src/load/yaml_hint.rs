@@ -29,7 +29,7 @@ pub(super) fn likely_cause(text: &str, line: usize, message: &str) -> Option<Cau
         // `  web` above `    kind: app`: the key lost its colon.
         return Some(Cause {
             line: prev_no,
-            column: indent(prev) + content.len() + 1,
+            column: prev[..indent(prev)].chars().count() + content.chars().count() + 1,
             message: format!(
                 "`{content}` has no `:`, so the indented lines after it cannot belong to it"
             ),
@@ -44,7 +44,7 @@ pub(super) fn likely_cause(text: &str, line: usize, message: &str) -> Option<Cau
         let key = key.trim_start_matches("- ").trim();
         return Some(Cause {
             line: prev_no,
-            column: indent(prev) + 1,
+            column: prev[..indent(prev)].chars().count() + 1,
             message: format!(
                 "the line after `{key}` is indented deeper than it, but `{key}` already has a value"
             ),
@@ -70,7 +70,7 @@ fn unclosed_flow(lines: &[&str], line: usize) -> Option<Cause> {
     let mut open: Vec<(usize, usize, char)> = Vec::new();
     for (i, l) in lines.iter().enumerate().take(line) {
         let mut quote: Option<char> = None;
-        for (col, c) in strip_comment(l).char_indices() {
+        for (col, c) in strip_comment(l).chars().enumerate() {
             match (quote, c) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
@@ -83,7 +83,8 @@ fn unclosed_flow(lines: &[&str], line: usize) -> Option<Cause> {
             }
         }
     }
-    let (at, column, c) = open.into_iter().find(|(at, _, _)| *at < line)?;
+    // The innermost bracket still open before the line the parser stopped on.
+    let (at, column, c) = open.into_iter().rev().find(|(at, _, _)| *at < line)?;
     let close = if c == '{' { '}' } else { ']' };
     Some(Cause {
         line: at,
@@ -143,6 +144,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(got, (2, "this `{` is never closed".to_owned()));
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "services:\n  名前\n    kind: app\n";
+        let got = likely_cause(text, 3, "mapping values are not allowed in this context").unwrap();
+        assert_eq!((got.line, got.column), (2, 5));
+        let text = "näme: {c: 1\nd: 2\n";
+        let got = likely_cause(text, 2, "did not find expected ',' or '}'").unwrap();
+        assert_eq!((got.line, got.column), (1, 7));
     }
 
     #[test]

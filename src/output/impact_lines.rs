@@ -22,24 +22,22 @@ pub(super) fn impact_lines(s: &Summary) -> Vec<String> {
     if !imp.not_analysed.is_empty() {
         lines.push(format!(
             "impact not known for {}: the committed file is not one futurestack wrote",
-            imp.not_analysed.join(", ")
+            crate::render::one_line(&imp.not_analysed.join(", "))
         ));
     }
     lines
 }
 
-/// Text from generated files in a markdown line: what could start markup is
-/// escaped.
+/// A line of the report in markdown: a code span (as many backticks as
+/// needed), in which nothing from a committed file can mention, link or
+/// format.
 pub(super) fn md_inline(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut longest = 0;
+    let mut run = 0;
     for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
     }
-    out
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {text} {fence}")
 }

@@ -78,7 +78,13 @@ pub fn render_report(
             if hit {
                 redacted.push(change.path().to_owned());
             }
-            (change.path().to_owned(), safe, status, change.env())
+            // An owned orphan's name comes from a manifest a pull request can write.
+            (
+                crate::error::printable(change.path()),
+                safe,
+                status,
+                change.env(),
+            )
         })
         .collect();
     let mut summaries = summaries(changes, envs);
