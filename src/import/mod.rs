@@ -25,6 +25,18 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
+/// `name`, or `name-2`, `name-3`, ... when it is taken; recorded as taken.
+fn unique(name: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut candidate = name.to_owned();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{name}-{n}");
+        n += 1;
+    }
+    taken.insert(candidate.clone());
+    candidate
+}
+
 /// A secret's role under `secrets:` from a variable's name: lowercase letters,
 /// digits and `_` (the name comes from the compose file and becomes a key).
 fn role_key(var: &str) -> String {
@@ -90,20 +102,14 @@ fn render(
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut taken: BTreeSet<String> = BTreeSet::new();
     for key in services_in.keys() {
-        let mut name = label(key);
-        if taken.contains(&name) {
-            let base = name.clone();
-            let mut n = 2;
-            while taken.contains(&format!("{base}-{n}")) {
-                n += 1;
-            }
-            name = format!("{base}-{n}");
+        let base = label(key);
+        let name = unique(&base, &mut taken);
+        if name != base {
             notes.push(format!(
                 "{name}: the compose service `{}` is named `{name}`: `{base}` is another service's name",
                 crate::render::one_line(key)
             ));
         }
-        taken.insert(name.clone());
         names.insert(key.clone(), name);
     }
     // Container names and service names both resolve on compose networks.
@@ -329,19 +335,13 @@ fn render(
                     }
                 });
             // Two entries for one container port get names of their own.
-            let mut port_name = port_name;
-            if port_names.contains(&port_name) {
-                let base = port_name.clone();
-                let mut n = 2;
-                while port_names.contains(&format!("{base}-{n}")) {
-                    n += 1;
-                }
-                port_name = format!("{base}-{n}");
+            let base = port_name;
+            let port_name = unique(&base, &mut port_names);
+            if port_name != base {
                 todo.push(format!(
                     "port {container} is published twice: the second is named `{port_name}`"
                 ));
             }
-            port_names.insert(port_name.clone());
             let mut fields = vec![format!("container: {container}")];
             if let Some(h) = host {
                 fields.push(format!("host: {h}"));

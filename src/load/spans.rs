@@ -109,13 +109,6 @@ fn to_json_at(
     use serde_json::Value as J;
     let len = at.len();
     let value = match &node.value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(J::Number)
-            .unwrap_or(J::Null),
-        Value::Str(s) => J::String(s.clone()),
         Value::Seq(items) => J::Array(
             items
                 .iter()
@@ -141,6 +134,7 @@ fn to_json_at(
             }
             J::Object(map)
         }
+        scalar => scalar_json(scalar),
     };
     // Each pointer is stored whole: long keys nested deep over many values
     // would take memory and time that grow with their product, so past the
@@ -164,13 +158,6 @@ const MAX_POINTER_BYTES: usize = 64 << 20;
 pub fn to_json_value(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
     match &node.value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(J::Number)
-            .unwrap_or(J::Null),
-        Value::Str(s) => J::String(s.clone()),
         Value::Seq(items) => J::Array(items.iter().map(to_json_value).collect()),
         Value::Map(entries) => J::Object(
             entries
@@ -178,5 +165,20 @@ pub fn to_json_value(node: &Node) -> serde_json::Value {
                 .map(|(k, v)| (k.name.clone(), to_json_value(v)))
                 .collect(),
         ),
+        scalar => scalar_json(scalar),
+    }
+}
+
+/// A scalar as JSON (a float JSON cannot hold becomes `null`).
+fn scalar_json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
+        Value::Str(s) => J::String(s.clone()),
+        Value::Null | Value::Seq(_) | Value::Map(_) => J::Null,
     }
 }
