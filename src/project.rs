@@ -176,13 +176,33 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
     let all_files = spec_files(sel)?;
     for wanted in &sel.envs {
         if !all_files.iter().any(|f| stem(f) == *wanted) {
-            let known = all_files
+            // The environments, bases (`abstract: true`) left out.
+            let envs: Vec<String> = all_files
                 .iter()
-                .map(|f| format!("`{}`", stem(f)))
-                .collect::<Vec<_>>()
-                .join(", ");
+                .filter(|f| {
+                    let small = std::fs::metadata(f)
+                        .is_ok_and(|m| m.len() <= crate::fs_reader::MAX_SPEC_BYTES);
+                    !(small
+                        && std::fs::read_to_string(f)
+                            .is_ok_and(|t| t.lines().any(|l| l.trim_end() == "abstract: true")))
+                })
+                .map(stem)
+                .collect();
+            let close = crate::suggest::did_you_mean(wanted, envs.iter().map(String::as_str))
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            let known = if envs.is_empty() {
+                format!(
+                    "`{}` holds no environment (only bases)",
+                    sel.environments.display()
+                )
+            } else {
+                let list: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
+                format!("the environments are {}", list.join(", "))
+            };
             return Err(Error::Usage(format!(
-                "no environment `{wanted}`; spec files: {known}"
+                "no environment `{}`{close}; {known}",
+                crate::error::printable(wanted)
             )));
         }
     }

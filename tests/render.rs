@@ -75,6 +75,16 @@ fn render_refuses_unknown_names() {
         file.stderr
     );
     assert_eq!(run_in(dir.path(), &["render", "--env", "qa"]).code, 2);
+    // A misspelt environment gets the close one, and bases are not offered.
+    let typo = run_in(dir.path(), &["generate", "--env", "prd"]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains(
+            "no environment `prd` (did you mean `prod`?); the environments are `dev`, `prod`, `staging`"
+        ),
+        "{}",
+        typo.stderr
+    );
     assert_eq!(
         run_in(dir.path(), &["render", "--env", "prod", "--target", "helm"]).code,
         2
