@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod commands;
 pub mod completion;
+pub mod console;
 pub mod cost;
 pub mod error;
 pub mod explain;
@@ -29,4 +30,5 @@ pub mod suggest;
 pub mod targets;
 pub mod validate;
 
-pub use run::{Console, run};
+pub use console::Console;
+pub use run::run;

@@ -25,6 +25,7 @@ fn main() {
             err: &mut err,
             style,
             color_out,
+            exits_after: true,
         };
         futurestack::run(std::env::args_os(), &mut console)
     };

@@ -9,16 +9,8 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::commands;
-use crate::error::{Style, exit, render_error};
-
-/// Where a command prints, and whether in colour.
-pub struct Console<'a> {
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
-    pub style: Style,
-    /// Whether reports on `out` may be coloured (`--color auto`).
-    pub color_out: bool,
-}
+pub use crate::console::Console;
+use crate::error::{exit, render_error};
 
 /// Runs futurestack with `args` (the first one is the program name) and returns
 /// the exit code (see [`exit`]).

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use crate::cli::ReportArgs;
+use crate::console::Console;
 use crate::error::{Error, exit};
-use crate::run::Console;
 
 pub fn run(root: &Path, args: ReportArgs, console: &mut Console) -> Result<u8, Error> {
     let up_to_date = super::report(root, &args, console)?;

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use crate::cli::{CostArgs, DiagnosticFormat};
+use crate::console::Console;
 use crate::error::{Error, exit};
-use crate::run::Console;
 use crate::{cost, project};
 
 pub fn run(root: &Path, args: CostArgs, console: &mut Console) -> Result<u8, Error> {

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use crate::cli::GenerateArgs;
+use crate::console::Console;
 use crate::error::{Error, exit};
 use crate::output::{self, Change};
-use crate::run::Console;
 
 pub fn run(root: &Path, args: GenerateArgs, console: &mut Console) -> Result<u8, Error> {
     let only: Vec<crate::targets::Target> = args
@@ -32,5 +32,6 @@ pub fn run(root: &Path, args: GenerateArgs, console: &mut Console) -> Result<u8,
             "note: left `{path}` alone: futurestack did not generate it"
         );
     }
+    console.release((plan, changes));
     Ok(exit::OK)
 }

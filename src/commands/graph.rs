@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use crate::cli::{GraphArgs, GraphFormat};
+use crate::console::Console;
 use crate::error::{Error, exit};
-use crate::run::Console;
 use crate::{graph, project};
 
 pub fn run(root: &Path, args: GraphArgs, console: &mut Console) -> Result<u8, Error> {

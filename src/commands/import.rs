@@ -4,9 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::ImportArgs;
+use crate::console::Console;
 use crate::error::{Error, exit};
 use crate::load::{Sources, to_json, yaml};
-use crate::run::Console;
 
 pub fn run(root: &Path, args: ImportArgs, console: &mut Console) -> Result<u8, Error> {
     let path = root.join(&args.compose);

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
+use crate::console::Console;
 use crate::error::{Error, exit};
 use crate::output::write_atomic;
-use crate::run::Console;
 
 /// The scaffold: path relative to the project root → contents.
 pub const FILES: &[(&str, &str)] = &[

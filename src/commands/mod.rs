@@ -17,12 +17,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cli::{OutputArgs, SpecArgs};
+use crate::console::Console;
 use crate::error::{Error, render_diagnostics};
 use crate::fs_reader::{MAX_TEMPLATE_BYTES, read_bounded};
 use crate::output::{self, Change, Plan};
 use crate::project::{self, Project, Selection};
 use crate::render::Templates;
-use crate::run::Console;
 
 pub(crate) fn selection(root: &Path, args: &SpecArgs) -> Selection {
     Selection {
@@ -94,6 +94,7 @@ pub(crate) fn plan_and_compare_targets(
             .collect(),
         complete: project.complete,
     };
+    console.release(project);
     let mut changes = output::compare(&plan)?;
     if !only.is_empty() {
         changes.retain(|c| {
@@ -248,7 +249,9 @@ pub(crate) fn report(
         );
     }
     let _ = console.out.write_all(report.text.as_bytes());
-    Ok(changes.is_empty())
+    let up_to_date = changes.is_empty();
+    console.release((plan, changes, impacts, report));
+    Ok(up_to_date)
 }
 
 /// The command that regenerates what `args` selects.

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use crate::cli::{RenderArgs, SpecArgs};
+use crate::console::Console;
 use crate::error::{Error, exit};
-use crate::run::Console;
 use crate::targets::Target;
 use crate::{project, render};
 

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use crate::cli::SchemaArgs;
+use crate::console::Console;
 use crate::error::{Error, exit};
 use crate::output::write_atomic;
-use crate::run::Console;
 use crate::schema::{editor_schema_text, schema_files};
 
 pub fn run(root: &Path, args: SchemaArgs, console: &mut Console) -> Result<u8, Error> {

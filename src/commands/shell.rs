@@ -4,8 +4,8 @@
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use crate::console::Console;
 use crate::error::{Error, exit};
-use crate::run::Console;
 
 /// The shell's registration script: it asks `futurestack` itself for each
 /// completion (`COMPLETE=<shell>`, handled in `main`), so `--env` completes

@@ -6,9 +6,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::cli::{DiagnosticFormat, ValidateArgs};
+use crate::console::Console;
 use crate::error::{Diagnostic, Error, exit, sort_diagnostics};
 use crate::render::Templates;
-use crate::run::Console;
 use crate::{explain, project};
 
 #[derive(Serialize)]
@@ -60,9 +60,15 @@ pub fn run(root: &Path, args: ValidateArgs, console: &mut Console) -> Result<u8,
     // Every check `generate` makes, `validate` makes too: some problems (the
     // deploy command's size, FS160) only show once the files are rendered, so
     // the embedded templates are rendered here in memory and dropped.
+    let exits_after = console.exits_after;
     let result = project::load_project(&super::selection(root, &args.specs)).and_then(|project| {
         match project::render_project(&project, &Templates::default()) {
-            Ok(_) => Ok(project),
+            Ok(files) => {
+                if exits_after {
+                    std::mem::forget(files);
+                }
+                Ok(project)
+            }
             Err(Error::Invalid {
                 mut diagnostics,
                 sources,
@@ -109,5 +115,6 @@ pub fn run(root: &Path, args: ValidateArgs, console: &mut Console) -> Result<u8,
         names.len(),
         names.join(", ")
     );
+    console.release(project);
     Ok(exit::OK)
 }

@@ -29,6 +29,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Outcome {
             err: &mut err,
             style: Style::Plain,
             color_out: false,
+            exits_after: false,
         };
         futurestack::run(argv, &mut console)
     };
