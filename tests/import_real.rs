@@ -113,3 +113,48 @@ fn what_a_spec_cannot_hold_is_noted_not_dropped() {
         out.stdout
     );
 }
+
+#[test]
+fn import_and_validate_agree_on_what_the_user_must_decide() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    build: .\n    depends_on: [\"${DB_HOST:-db}\"]\n    networks: [back, default]\n  db:\n    image: postgres:17.9\n    environment: {POSTGRES_PASSWORD: x}\n  worker:\n    image: example/worker:1.0.0\n    depends_on: [\"${QUEUE}\"]\nnetworks:\n  back: {}\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["import", "compose.yaml"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: `web` has no `image` (it is built from source)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("depends_on `${DB_HOST:-db}` became `db`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("depends_on `${QUEUE}` not mapped"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stdout.matches("\n  default:\n").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("uses: [db]"), "{}", out.stdout);
+    // With the decision made, the spec validates.
+    fs::create_dir_all(dir.path().join("environments")).unwrap();
+    let spec = out.stdout.replace(
+        "  web:\n    kind: app\n",
+        "  web:\n    kind: app\n    image: example/web:1.0.0\n",
+    );
+    fs::write(dir.path().join("environments/imported.yaml"), spec).unwrap();
+    let validate = run_in(dir.path(), &["validate"]);
+    assert_eq!(validate.code, 0, "{}", validate.stderr);
+}

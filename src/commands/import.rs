@@ -42,5 +42,17 @@ pub fn run(root: &Path, args: ImportArgs, console: &mut Console) -> Result<u8, E
         // Names and values come from the compose file: one line, no control character.
         let _ = writeln!(console.err, "note: {}", crate::render::one_line(note));
     }
+    if !imported.decisions.is_empty() {
+        // Import and validate agree: a spec that cannot validate yet says so.
+        for decision in &imported.decisions {
+            let _ = writeln!(console.err, "error: {}", crate::render::one_line(decision));
+        }
+        let _ = writeln!(
+            console.err,
+            "the spec above needs {} decision(s) before it validates",
+            imported.decisions.len()
+        );
+        return Ok(exit::FAILED);
+    }
     Ok(exit::OK)
 }

@@ -23,6 +23,9 @@ pub struct Imported {
     pub spec: String,
     /// What could not be mapped, one line each.
     pub notes: Vec<String>,
+    /// What the user must decide before the spec validates (a service with
+    /// no image): `import` then exits 1.
+    pub decisions: Vec<String>,
 }
 
 /// `name`, or `name-2`, `name-3`, ... when it is taken; recorded as taken.
@@ -84,6 +87,7 @@ fn render(
     drop: &BTreeMap<String, BTreeSet<String>>,
 ) -> Imported {
     let mut notes: Vec<String> = Vec::new();
+    let mut decisions: Vec<String> = Vec::new();
     let top: Vec<&str> = compose
         .as_object()
         .into_iter()
@@ -134,6 +138,10 @@ fn render(
         let _ = writeln!(body, "    kind: {}", kind.as_str());
         if image.is_empty() {
             todo.push("no image (built from source?): set `image:` to a pinned tag".to_owned());
+            decisions.push(format!(
+                "`{name}` has no `image`{}: futurestack deploys images, so set `image:` to the pinned tag your build pushes",
+                if svc["build"].is_null() { "" } else { " (it is built from source)" }
+            ));
         } else {
             let _ = writeln!(body, "    image: {}", y(&image));
             if crate::validate::security::image_pin(&image).is_err() {
@@ -145,14 +153,26 @@ fn render(
         // variables of services it uses are set by futurestack from `uses`.
         let mut env = env_map(&svc["environment"]);
         let mut uses: BTreeSet<String> = BTreeSet::new();
-        match &svc["depends_on"] {
-            J::Array(items) => items.iter().filter_map(J::as_str).for_each(|d| {
-                uses.insert(aliases.get(d).cloned().unwrap_or_else(|| label(d)));
-            }),
-            J::Object(map) => map.keys().for_each(|d| {
-                uses.insert(aliases.get(d).cloned().unwrap_or_else(|| label(d)));
-            }),
-            _ => {}
+        let depends: Vec<&str> = match &svc["depends_on"] {
+            J::Array(items) => items.iter().filter_map(J::as_str).collect(),
+            J::Object(map) => map.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for d in depends {
+            // `${VAR:-db}` is the service `db` unless the variable says otherwise.
+            match values::interpolation_default(d) {
+                Some(name) => {
+                    if name != d {
+                        todo.push(format!(
+                            "depends_on `{d}` became `{name}`, the variable's default"
+                        ));
+                    }
+                    uses.insert(aliases.get(name).cloned().unwrap_or_else(|| label(name)));
+                }
+                None => todo.push(format!(
+                    "depends_on `{d}` not mapped: the variable has no default; name the service in `uses`"
+                )),
+            }
         }
         let mut roles: BTreeMap<String, String> = BTreeMap::new();
         let mut fields: Vec<(String, String)> = Vec::new();
@@ -517,10 +537,15 @@ fn render(
     );
     out.push_str("\nnetworks:\n");
     let declared = compose["networks"].as_object().cloned().unwrap_or_default();
-    if any_default_network || used_networks.is_empty() {
+    let implicit_default = any_default_network || used_networks.is_empty();
+    if implicit_default {
         out.push_str("  default:\n    default_for: [apps, data]\n");
     }
-    for network in &used_networks {
+    // A service that names `default` joins the same network, written once.
+    for network in used_networks
+        .iter()
+        .filter(|n| !(implicit_default && *n == "default"))
+    {
         let def = declared
             .iter()
             .find(|(k, _)| label(k) == *network)
@@ -559,5 +584,6 @@ fn render(
     Imported {
         spec: crate::render::normalize_newlines(&out),
         notes,
+        decisions,
     }
 }

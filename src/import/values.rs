@@ -174,6 +174,20 @@ fn public(ip: Option<&str>) -> Option<bool> {
     }
 }
 
+/// A compose value that may be an interpolation: itself when it is none,
+/// `db` for `${VAR:-db}` or `${VAR-db}`, `None` for a variable without a
+/// default.
+pub(super) fn interpolation_default(value: &str) -> Option<&str> {
+    let Some(inner) = value.strip_prefix("${").and_then(|v| v.strip_suffix('}')) else {
+        return Some(value);
+    };
+    inner
+        .split_once(":-")
+        .or_else(|| inner.split_once('-'))
+        .map(|(_, default)| default)
+        .filter(|d| !d.is_empty() && !d.contains(['$', '{', '}']))
+}
+
 /// `-Xms512m -Xmx512m` → `512MiB`: the heap Elasticsearch's JVM gets.
 pub(super) fn java_heap(options: &str) -> Option<String> {
     let max = options
