@@ -34,7 +34,7 @@ pub fn env_candidates(dir: &Path, current: &str) -> Vec<CompletionCandidate> {
         .filter_map(|e| {
             let name = e.file_name().to_str()?.strip_suffix(".yaml")?.to_owned();
             let text = std::fs::read_to_string(e.path()).ok()?;
-            let base = text.lines().any(|l| l.trim_end() == "abstract: true");
+            let base = crate::load::declares_abstract(&text);
             (!base && name.starts_with(current)).then_some(name)
         })
         .collect();

@@ -51,10 +51,16 @@ fn near_misses(diagnostics: &mut [crate::error::Diagnostic], loaded: &Loaded) {
 /// Validates a loaded spec and builds its model.
 pub fn analyze(loaded: &Loaded) -> Analysis {
     let (json, spans) = to_json(&loaded.tree);
-    let mut diagnostics = schema::validate(&json, &spans);
+    let (mut diagnostics, unknown) = schema::validate_reporting_unknown(&json, &spans);
     near_misses(&mut diagnostics, loaded);
     if !diagnostics.is_empty() {
-        diagnostics.extend(past_unknown_keys(&json, &spans, loaded, &diagnostics));
+        diagnostics.extend(past_unknown_keys(
+            &json,
+            &spans,
+            loaded,
+            &diagnostics,
+            &unknown,
+        ));
         return Analysis {
             stack: None,
             diagnostics,
@@ -73,22 +79,18 @@ fn past_unknown_keys(
     spans: &SpanIndex,
     loaded: &Loaded,
     found: &[Diagnostic],
+    unknown: &[(String, String)],
 ) -> Vec<Diagnostic> {
-    let unknown = schema::unknown_keys(json);
     if unknown.is_empty() || found.iter().any(|d| d.code != "FS003") {
         return Vec::new();
     }
     let mut pruned = json.clone();
     let mut parents = Vec::new();
-    for pointer in &unknown {
-        let Some((parent, key)) = pointer.rsplit_once('/') else {
-            continue;
-        };
-        let key = key.replace("~1", "/").replace("~0", "~");
+    for (parent, key) in unknown {
         if let Some(serde_json::Value::Object(map)) = pruned.pointer_mut(parent) {
-            map.remove(&key);
+            map.remove(key);
         }
-        parents.push(parent.to_owned());
+        parents.push(parent.clone());
     }
     if !schema::validate(&pruned, spans).is_empty() {
         return Vec::new();

@@ -180,11 +180,15 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
             let envs: Vec<String> = all_files
                 .iter()
                 .filter(|f| {
-                    let small = std::fs::metadata(f)
-                        .is_ok_and(|m| m.len() <= crate::fs_reader::MAX_SPEC_BYTES);
-                    !(small
-                        && std::fs::read_to_string(f)
-                            .is_ok_and(|t| t.lines().any(|l| l.trim_end() == "abstract: true")))
+                    // Read as specs are read: below the root, within bounds.
+                    !crate::fs_reader::read_bounded(
+                        &sel.root,
+                        f,
+                        !sel.allow_outside_root,
+                        crate::fs_reader::MAX_SPEC_BYTES,
+                        "a spec",
+                    )
+                    .is_ok_and(|t| load::declares_abstract(&t))
                 })
                 .map(stem)
                 .collect();

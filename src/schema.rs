@@ -210,6 +210,15 @@ impl Compiled {
 
 /// Validates a merged spec against the strict schema; returns every problem.
 pub fn validate(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
+    validate_with(strict_compiled(), value, spans).0
+}
+
+/// [`validate`], and the keys the schema does not know, as (pointer of the
+/// mapping, key): what a caller may drop to look past a typo.
+pub fn validate_reporting_unknown(
+    value: &J,
+    spans: &SpanIndex,
+) -> (Vec<Diagnostic>, Vec<(String, String)>) {
     validate_with(strict_compiled(), value, spans)
 }
 
@@ -218,7 +227,7 @@ pub fn validate_prices(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
     static COMPILED: OnceLock<Compiled> = OnceLock::new();
     let compiled = COMPILED
         .get_or_init(|| Compiled::new(strict_for::<crate::cost::PriceTable>(), PRICES_SCHEMA_PATH));
-    validate_with(compiled, value, spans)
+    validate_with(compiled, value, spans).0
 }
 
 /// The strict schema, compiled once.
@@ -227,24 +236,13 @@ fn strict_compiled() -> &'static Compiled {
     COMPILED.get_or_init(|| Compiled::new(strict(), SCHEMA_PATH))
 }
 
-/// The pointers of the keys the strict schema does not know (`/services/a/prots`).
-pub fn unknown_keys(value: &J) -> Vec<String> {
-    let mut out = Vec::new();
-    for error in strict_compiled().validator.iter_errors(value) {
-        if let ValidationErrorKind::AdditionalProperties { unexpected } = error.kind() {
-            let at = error.instance_path().as_str().to_owned();
-            out.extend(
-                unexpected
-                    .iter()
-                    .map(|key| format!("{at}/{}", crate::load::pointer_segment(key))),
-            );
-        }
-    }
-    out
-}
-
-fn validate_with(compiled: &Compiled, value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
+fn validate_with(
+    compiled: &Compiled,
+    value: &J,
+    spans: &SpanIndex,
+) -> (Vec<Diagnostic>, Vec<(String, String)>) {
     let mut diags = Vec::new();
+    let mut unknown = Vec::new();
     for error in compiled.validator.iter_errors(value) {
         let at = error.instance_path().as_str().to_owned();
         let subject = display_path(&at);
@@ -253,6 +251,7 @@ fn validate_with(compiled: &Compiled, value: &J, spans: &SpanIndex) -> Vec<Diagn
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let allowed = allowed_keys(&compiled.schema, &schema_at);
                 for key in unexpected {
+                    unknown.push((at.clone(), key.clone()));
                     let child = format!("{at}/{}", crate::load::pointer_segment(key));
                     let where_ = if at.is_empty() {
                         "at the top level".to_owned()
@@ -375,7 +374,7 @@ fn validate_with(compiled: &Compiled, value: &J, spans: &SpanIndex) -> Vec<Diagn
             }
         }
     }
-    diags
+    (diags, unknown)
 }
 
 /// `/services/mysql/ports` → `services.mysql.ports`.

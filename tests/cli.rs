@@ -4,7 +4,7 @@ mod support;
 
 use std::fs;
 
-use support::{run_in, shipped_copy, snapshot};
+use support::{edit, run_in, shipped_copy, snapshot};
 
 #[test]
 fn fresh_project_checks_clean() {
@@ -203,16 +203,12 @@ fn foreign_file_in_an_environment_folder_is_reported_and_kept() {
 #[test]
 fn github_format_annotates_spec_problems() {
     let dir = shipped_copy();
-    let prod = dir.path().join("environments/prod.yaml");
-    let text = fs::read_to_string(&prod).unwrap();
-    fs::write(
-        &prod,
-        text.replace(
-            "  mysql:\n    resources:",
-            "  mysql:\n    uses: [mongo]\n    resources:",
-        ),
-    )
-    .unwrap();
+    edit(
+        dir.path(),
+        "environments/prod.yaml",
+        "  mysql:\n    resources:",
+        "  mysql:\n    uses: [mongo]\n    resources:",
+    );
     let out = run_in(dir.path(), &["check", "--format", "github"]);
     assert_eq!(out.code, 1);
     let line = out
@@ -230,16 +226,12 @@ fn github_format_annotates_spec_problems() {
 #[test]
 fn invalid_spec_reports_position_and_writes_nothing() {
     let dir = shipped_copy();
-    let prod = dir.path().join("environments/prod.yaml");
-    let text = fs::read_to_string(&prod).unwrap();
-    fs::write(
-        &prod,
-        text.replace(
-            "  mysql:\n    resources:",
-            "  mysql:\n    uses: [redis, mongo]\n    resources:",
-        ),
-    )
-    .unwrap();
+    edit(
+        dir.path(),
+        "environments/prod.yaml",
+        "  mysql:\n    resources:",
+        "  mysql:\n    uses: [redis, mongo]\n    resources:",
+    );
     fs::remove_file(dir.path().join("golden/dev/.env.example")).unwrap();
     let before = snapshot(dir.path());
     let out = run_in(dir.path(), &["generate"]);
@@ -382,16 +374,12 @@ fn help_documents_exit_codes() {
 #[test]
 fn validate_json_lists_every_problem_with_positions() {
     let dir = shipped_copy();
-    let prod = dir.path().join("environments/prod.yaml");
-    let text = fs::read_to_string(&prod).unwrap();
-    fs::write(
-        &prod,
-        text.replace(
-            "  mysql:\n    resources:",
-            "  mysql:\n    uses: [mongo]\n    resources:",
-        ),
-    )
-    .unwrap();
+    edit(
+        dir.path(),
+        "environments/prod.yaml",
+        "  mysql:\n    resources:",
+        "  mysql:\n    uses: [mongo]\n    resources:",
+    );
     let out = run_in(dir.path(), &["validate", "--format", "json"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();

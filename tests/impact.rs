@@ -11,14 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{docker_compose, env_from_example, in_ci, run_in, shipped_copy};
-
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} has no `{from}`");
-    fs::write(&path, text.replacen(from, to, 1)).unwrap();
-}
+use support::{docker_compose, edit, env_from_example, in_ci, run_in, shipped_copy};
 
 /// One effect: `(by, subject, action, because)`.
 type Effect = (String, String, String, Vec<String>);

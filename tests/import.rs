@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use serde_json::Value as J;
-use support::{repo, run_in};
+use support::{import_into, repo, run_in};
 
 fn yaml(text: &str) -> J {
     serde_saphyr::from_str(text).unwrap()
@@ -27,7 +27,7 @@ fn import_then_generate_gives_an_equivalent_compose_file() {
     let dir = tempfile::tempdir().unwrap();
     let source = repo().join("tests/import/seed-compose.yml");
     fs::copy(&source, dir.path().join("docker-compose.yml")).unwrap();
-    let out = run_in(dir.path(), &["import", "docker-compose.yml"]);
+    let out = import_into(dir.path(), "docker-compose.yml");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr
@@ -35,8 +35,6 @@ fn import_then_generate_gives_an_equivalent_compose_file() {
         "{}",
         out.stderr
     );
-    fs::create_dir_all(dir.path().join("environments")).unwrap();
-    fs::write(dir.path().join("environments/imported.yaml"), &out.stdout).unwrap();
 
     let validate = run_in(dir.path(), &["validate"]);
     assert_eq!(
@@ -152,7 +150,7 @@ fn import_turns_urls_with_passwords_into_references_and_notes_what_it_drops() {
     let dir = tempfile::tempdir().unwrap();
     let source = repo().join("tests/import/urls-compose.yml");
     fs::copy(&source, dir.path().join("docker-compose.yml")).unwrap();
-    let out = run_in(dir.path(), &["import", "docker-compose.yml"]);
+    let out = import_into(dir.path(), "docker-compose.yml");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         !out.stdout.contains("s3cret"),
@@ -187,8 +185,6 @@ fn import_turns_urls_with_passwords_into_references_and_notes_what_it_drops() {
         "{}",
         out.stderr
     );
-    fs::create_dir_all(dir.path().join("environments")).unwrap();
-    fs::write(dir.path().join("environments/imported.yaml"), &out.stdout).unwrap();
     let validate = run_in(dir.path(), &["validate"]);
     assert_eq!(
         validate.code, 0,

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::Value as J;
-use support::{repo, run_in};
+use support::{import_into, repo, run_in};
 
 /// Service keys the spec takes (the rest must be noted).
 const MAPPED: &[&str] = &[
@@ -25,10 +25,8 @@ const MAPPED: &[&str] = &[
 fn import(compose: &Path) -> (String, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     fs::copy(compose, dir.path().join("compose.yaml")).unwrap();
-    let out = run_in(dir.path(), &["import", "compose.yaml"]);
+    let out = import_into(dir.path(), "compose.yaml");
     assert_eq!(out.code, 0, "{}: {}", compose.display(), out.stderr);
-    fs::create_dir_all(dir.path().join("environments")).unwrap();
-    fs::write(dir.path().join("environments/imported.yaml"), &out.stdout).unwrap();
     (out.stdout, out.stderr, dir)
 }
 

@@ -5,7 +5,7 @@ mod support;
 
 use std::fs;
 
-use support::{run_in, shipped_copy, snapshot};
+use support::{edit, run_in, shipped_copy, snapshot};
 
 #[test]
 fn render_prints_what_generate_writes_and_writes_nothing() {
@@ -97,16 +97,12 @@ fn render_refuses_unknown_names() {
 #[test]
 fn generate_one_target_writes_only_its_files() {
     let dir = shipped_copy();
-    let prod = dir.path().join("environments/prod.yaml");
-    let text = fs::read_to_string(&prod).unwrap();
-    fs::write(
-        &prod,
-        text.replace(
-            "  ai-recommend:\n    resources:",
-            "  ai-recommend:\n    ports:\n      http: {host: 8101}\n    resources:",
-        ),
-    )
-    .unwrap();
+    edit(
+        dir.path(),
+        "environments/prod.yaml",
+        "  ai-recommend:\n    resources:",
+        "  ai-recommend:\n    ports:\n      http: {host: 8101}\n    resources:",
+    );
     let orphan = dir.path().join("golden/prod/old.yml");
     fs::write(&orphan, "x: 1\n").unwrap();
     let ros = dir.path().join("golden/prod/ros/template.yaml");
@@ -140,5 +136,24 @@ fn generate_one_target_writes_only_its_files() {
     assert_eq!(
         run_in(dir.path(), &["generate", "--target", "helm"]).code,
         2
+    );
+}
+
+/// The bases left out of "no environment" are read from the project (`-C`),
+/// not from the folder the command was started in.
+#[test]
+fn the_environments_listed_are_the_projects_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let envs = dir.path().join("environments");
+    fs::create_dir(&envs).unwrap();
+    fs::write(envs.join("common.yaml"), "abstract: true\nstack: s\n").unwrap();
+    fs::write(envs.join("dev.yaml"), "extends: common.yaml\n").unwrap();
+    let out = run_in(dir.path(), &["generate", "--env", "devv"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("no environment `devv` (did you mean `dev`?); the environments are `dev`\n"),
+        "{}",
+        out.stderr
     );
 }

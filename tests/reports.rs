@@ -6,20 +6,16 @@ mod support;
 
 use std::fs;
 
-use support::{in_ci, repo, run_in, shipped_copy};
+use support::{edit, in_ci, repo, run_in, shipped_copy};
 
 fn scenario() -> tempfile::TempDir {
     let dir = shipped_copy();
-    let prod = dir.path().join("environments/prod.yaml");
-    let text = fs::read_to_string(&prod).unwrap();
-    fs::write(
-        &prod,
-        text.replace(
-            "  ai-recommend:\n    resources:",
-            "  ai-recommend:\n    ports:\n      http: {host: 8101}\n    resources:",
-        ),
-    )
-    .unwrap();
+    edit(
+        dir.path(),
+        "environments/prod.yaml",
+        "  ai-recommend:\n    resources:",
+        "  ai-recommend:\n    ports:\n      http: {host: 8101}\n    resources:",
+    );
     fs::remove_file(dir.path().join("golden/dev/.env.example")).unwrap();
     fs::write(dir.path().join("golden/staging/notes.txt"), "mine\n").unwrap();
     dir

@@ -99,9 +99,9 @@ pub(crate) fn plan_and_compare_targets(
     if !only.is_empty() {
         changes.retain(|c| {
             !matches!(c, Change::Orphan { .. })
-                && kept.iter().any(|(env, rel)| {
-                    c.env() == env && c.path().ends_with(&format!("/{env}/{rel}"))
-                })
+                && plan
+                    .rel(c)
+                    .is_some_and(|rel| kept.contains(&(c.env().to_owned(), rel.to_owned())))
         });
     }
     Ok((plan, changes))

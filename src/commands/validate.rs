@@ -60,13 +60,10 @@ pub fn run(root: &Path, args: ValidateArgs, console: &mut Console) -> Result<u8,
     // Every check `generate` makes, `validate` makes too: some problems (the
     // deploy command's size, FS160) only show once the files are rendered, so
     // the embedded templates are rendered here in memory and dropped.
-    let exits_after = console.exits_after;
     let result = project::load_project(&super::selection(root, &args.specs)).and_then(|project| {
         match project::render_project(&project, &Templates::default()) {
             Ok(files) => {
-                if exits_after {
-                    std::mem::forget(files);
-                }
+                console.release(files);
                 Ok(project)
             }
             Err(Error::Invalid {

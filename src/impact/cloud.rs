@@ -4,12 +4,12 @@
 //! refers to a replaced one gets a new value for that argument, so it is
 //! replaced or updated in turn.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
 use super::table::replaces;
-use super::{Action, Effect, FileChange, Impact, Resources, propagate};
+use super::{Action, FileChange, Impact, Resources, Results, effects_of, propagate, verdict};
 use crate::render::Files;
 
 /// Meta-arguments that change no resource themselves.
@@ -52,7 +52,7 @@ pub(super) fn effects(changes: &[FileChange<'_>], current: &Files, out: &mut Imp
         old.extend(o);
         new.extend(n);
     }
-    let mut results: BTreeMap<String, (Action, Vec<String>)> = BTreeMap::new();
+    let mut results = Results::new();
     for address in old.keys().chain(new.keys()).collect::<BTreeSet<_>>() {
         match (old.get(address), new.get(address)) {
             (None, Some(_)) => {
@@ -83,13 +83,8 @@ pub(super) fn effects(changes: &[FileChange<'_>], current: &Files, out: &mut Imp
                         format!("{key}: {} changed", via[0])
                     });
                 }
-                if !because.is_empty() {
-                    let action = if replace {
-                        Action::Replaced
-                    } else {
-                        Action::Updated
-                    };
-                    results.insert(address.clone(), (action, because));
+                if let Some(verdict) = verdict(replace, because) {
+                    results.insert(address.clone(), verdict);
                 }
             }
             (None, None) => {}
@@ -99,16 +94,7 @@ pub(super) fn effects(changes: &[FileChange<'_>], current: &Files, out: &mut Imp
     propagate("terraform", &new, &mut results, |value, address| {
         value.to_string().contains(&format!("{address}."))
     });
-    out.effects.extend(
-        results
-            .into_iter()
-            .map(|(subject, (action, because))| Effect {
-                by: "terraform",
-                subject,
-                action,
-                because,
-            }),
-    );
+    out.effects.extend(effects_of("terraform", results));
 }
 
 /// The resources of a `.tf` file (`None` text: none); `None` when it is not

@@ -190,6 +190,30 @@ type Resources = BTreeMap<String, (String, serde_json::Map<String, serde_json::V
 /// What happens to each resource, and why, by name.
 type Results = BTreeMap<String, (Action, Vec<String>)>;
 
+/// A resource both versions have, whose properties `because` changed:
+/// replaced when one of them forces it, updated in place otherwise; nothing
+/// when none changed.
+fn verdict(replace: bool, because: Vec<String>) -> Option<(Action, Vec<String>)> {
+    let action = if replace {
+        Action::Replaced
+    } else {
+        Action::Updated
+    };
+    (!because.is_empty()).then_some((action, because))
+}
+
+/// The effects `by` (`terraform`, `ros`) has, from its results.
+fn effects_of(by: &'static str, results: Results) -> impl Iterator<Item = Effect> {
+    results
+        .into_iter()
+        .map(move |(subject, (action, because))| Effect {
+            by,
+            subject,
+            action,
+            because,
+        })
+}
+
 /// A resource whose argument refers to a replaced one gets a value known only
 /// after the apply: it is replaced when `tool` cannot update that argument in
 /// place, updated otherwise. Runs until nothing changes (at most once per

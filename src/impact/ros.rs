@@ -10,7 +10,10 @@ use serde_json::{Map, Value};
 
 use super::cloud::{MAX_DEPTH, depth};
 use super::table::replaces;
-use super::{Action, Effect, FileChange, Impact, Resources, changed_keys, propagate, yaml_json};
+use super::{
+    Action, FileChange, Impact, Resources, Results, changed_keys, effects_of, propagate, verdict,
+    yaml_json,
+};
 
 const TEMPLATE: &str = "ros/template.yaml";
 
@@ -22,7 +25,7 @@ pub(super) fn effects(changes: &[FileChange<'_>], out: &mut Impact) {
         out.not_analysed.push(change.rel.to_owned());
         return;
     };
-    let mut results: BTreeMap<String, (Action, Vec<String>)> = BTreeMap::new();
+    let mut results = Results::new();
     // Content-named pairs: the old name's stem is the new name's.
     let renamed: BTreeMap<&String, &String> = old
         .iter()
@@ -62,29 +65,15 @@ pub(super) fn effects(changes: &[FileChange<'_>], out: &mut Impact) {
                     replace = true;
                     because.push(format!("was {old_name}"));
                 }
-                if !because.is_empty() {
-                    let action = if replace {
-                        Action::Replaced
-                    } else {
-                        Action::Updated
-                    };
-                    results.insert(name.clone(), (action, because));
+                if let Some(verdict) = verdict(replace, because) {
+                    results.insert(name.clone(), verdict);
                 }
             }
             (None, None) => {}
         }
     }
     propagate("ros", &new, &mut results, refers_to);
-    out.effects.extend(
-        results
-            .into_iter()
-            .map(|(subject, (action, because))| Effect {
-                by: "ros",
-                subject,
-                action,
-                because,
-            }),
-    );
+    out.effects.extend(effects_of("ros", results));
 }
 
 /// `Deploy1f0aea93` → `Deploy`: a name that ends in eight hex digits after

@@ -22,10 +22,12 @@ pub const COMPOSE_UNHASHED: &[&str] = &["build", "depends_on", "profiles", "pull
 pub const NETWORK_CHANGED: &str = "definition changed: Compose removes it and creates it again";
 
 /// A volume whose definition changed: Compose asks before it removes and
-/// recreates it, losing its data, and refuses without an answer
-/// (`pkg/compose/create.go`, `VolumeHash` and `removeDivergedVolume`, v2.40.3).
-pub const VOLUME_CHANGED: &str =
-    "definition changed: Compose asks before recreating it, and its data is lost";
+/// recreates it, which loses its data (`pkg/compose/create.go`, `VolumeHash`
+/// and `removeDivergedVolume`, v2.40.3). Without a terminal the question is
+/// read from standard input, and an empty answer is no
+/// (`cmd/prompt/prompt.go`, `Pipe.Confirm`, v2.40.3): the deploy, which Cloud
+/// Assistant runs without input, keeps the existing volume as it was.
+pub const VOLUME_CHANGED: &str = "definition changed: Compose asks before recreating it, which loses its data; the deploy answers nothing, so the existing volume stays as it was";
 
 /// A service that left the file: the deploy's `up --remove-orphans` removes
 /// its container.

@@ -54,6 +54,13 @@ impl Sources {
     }
 }
 
+/// Whether a spec's text marks it a base (a top-level `abstract: true` line),
+/// looked at without parsing it: how completion and the "no environment"
+/// message leave bases out before anything is loaded.
+pub fn declares_abstract(text: &str) -> bool {
+    text.lines().any(|l| l.trim_end() == "abstract: true")
+}
+
 /// A spec after its overlay chain was merged.
 #[derive(Debug, Clone)]
 pub struct Loaded {

@@ -445,10 +445,15 @@ impl Bundle {
     pub fn new(files: Vec<(String, String)>) -> Self {
         let sums = files
             .iter()
-            .map(|(path, contents)| format!("{}  {path}", sha256_hex(contents.as_bytes())))
+            .map(|(path, contents)| sha256sum_line(path, contents))
             .collect();
         Bundle { files, sums }
     }
+}
+
+/// The line `sha256sum` prints for a file: `<hex>  <path>`, without the newline.
+pub fn sha256sum_line(path: &str, contents: &str) -> String {
+    format!("{}  {path}", sha256_hex(contents.as_bytes()))
 }
 
 /// Lower-case hex SHA-256, as `sha256sum` prints it.

@@ -31,6 +31,15 @@ pub struct Plan {
     pub complete: bool,
 }
 
+impl Plan {
+    /// The path of a change below its environment's folder (`nginx/nginx.conf`);
+    /// `None` for a name escaped for display (a file futurestack never wrote).
+    pub fn rel<'c>(&self, change: &'c Change) -> Option<&'c str> {
+        let prefix = format!("{}/", display(&self.out.join(change.env())));
+        change.path().strip_prefix(&prefix)
+    }
+}
+
 /// One difference between the plan and the disk. Paths are as shown to users
 /// (`golden/prod/docker-compose.yml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,14 +212,11 @@ pub fn impacts(
     let mut envs: Vec<&str> = changes.iter().map(Change::env).collect();
     envs.dedup();
     for env in envs {
-        let prefix = format!("{}/", display(&plan.out.join(env)));
         // Removed files are read back from the folder, within its bounds.
         let mut removed: Vec<(String, String)> = Vec::new();
         for change in changes.iter().filter(|c| c.env() == env) {
-            if let Change::Orphan {
-                owned: true, path, ..
-            } = change
-                && let Some(rel) = path.strip_prefix(&prefix)
+            if let Change::Orphan { owned: true, .. } = change
+                && let Some(rel) = plan.rel(change)
                 && let Some(text) = fs::read_below(&out_dir, &Path::new(env).join(rel))?
             {
                 removed.push((rel.to_owned(), text));
@@ -220,7 +226,7 @@ pub fn impacts(
             .iter()
             .filter(|c| c.env() == env)
             .filter_map(|c| {
-                let rel = c.path().strip_prefix(&prefix)?;
+                let rel = plan.rel(c)?;
                 match c {
                     Change::Added { new, .. } => Some(FileChange {
                         rel,

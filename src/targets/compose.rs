@@ -275,7 +275,7 @@ pub fn mounts_hash<'f>(
     sources: impl IntoIterator<Item = &'f str>,
     files: &Files,
 ) -> Option<String> {
-    use crate::model::deploy::sha256_hex;
+    use crate::model::deploy::{sha256_hex, sha256sum_line};
     let roots: Vec<&str> = sources
         .into_iter()
         .filter_map(|s| s.strip_prefix("./"))
@@ -291,7 +291,7 @@ pub fn mounts_hash<'f>(
                         .is_some_and(|rest| rest.starts_with('/'))
             })
         })
-        .map(|(path, text)| format!("{}  {path}\n", sha256_hex(text.as_bytes())))
+        .map(|(path, text)| sha256sum_line(path, text) + "\n")
         .collect();
     (!listing.is_empty()).then(|| format!("sha256:{}", sha256_hex(listing.as_bytes())))
 }

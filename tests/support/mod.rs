@@ -68,6 +68,24 @@ pub fn shipped_copy() -> tempfile::TempDir {
     dir
 }
 
+/// Runs `import <compose>` in `dir` and keeps the spec it prints as the
+/// project's `environments/imported.yaml` (to validate or generate next).
+pub fn import_into(dir: &Path, compose: &str) -> Outcome {
+    let out = run_in(dir, &["import", compose]);
+    std::fs::create_dir_all(dir.join("environments")).unwrap();
+    std::fs::write(dir.join("environments/imported.yaml"), &out.stdout).unwrap();
+    out
+}
+
+/// Replaces the first `from` in `dir/file` with `to`; a `from` the file does
+/// not hold fails the test (an edit that changes nothing proves nothing).
+pub fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
 /// Every file below `dir` with its bytes, for before/after comparisons.
 pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();

@@ -3,6 +3,13 @@
 //! (`label_values(up{kind="app"}, service)`, from the `kind` label every scrape
 //! target carries) and one row per kind that Grafana repeats for each of its
 //! services, then the host.
+//!
+//! Query variables with `label_values(<selector>, <label>)` and rows with
+//! `repeat` are Grafana's Prometheus-datasource templating and dashboard JSON
+//! (schemaVersion 39) as the pinned `grafana/grafana:11.3.1` reads them
+//! (grafana/grafana `public/app/plugins/datasource/prometheus` and
+//! docs/sources/dashboards/variables). The queries are checked on a real
+//! Prometheus; no Grafana runs in the tests.
 
 use serde_json::{Value as J, json};
 
