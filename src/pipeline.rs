@@ -5,7 +5,8 @@ use serde_path_to_error::Segment;
 
 use crate::cost::Problem;
 use crate::error::{Diagnostic, Error};
-use crate::load::{Loaded, SideFile, SpanIndex, pointer_segment, to_json};
+use crate::load::yaml::{Node, Value};
+use crate::load::{Loaded, SideFile, SpanIndex, pointer_segment};
 use crate::model::{self, Stack};
 use crate::render::{Files, Templates, with_banner};
 use crate::spec::Spec;
@@ -50,23 +51,17 @@ fn near_misses(diagnostics: &mut [crate::error::Diagnostic], loaded: &Loaded) {
 
 /// Validates a loaded spec and builds its model.
 pub fn analyze(loaded: &Loaded) -> Analysis {
-    let (json, spans) = to_json(&loaded.tree);
-    let (mut diagnostics, unknown) = schema::validate_reporting_unknown(&json, &spans);
+    let spans = SpanIndex::new(&loaded.tree);
+    let (mut diagnostics, unknown) = schema::validate_reporting_unknown(&loaded.tree, &spans);
     near_misses(&mut diagnostics, loaded);
     if !diagnostics.is_empty() {
-        diagnostics.extend(past_unknown_keys(
-            &json,
-            &spans,
-            loaded,
-            &diagnostics,
-            &unknown,
-        ));
+        diagnostics.extend(past_unknown_keys(&spans, loaded, &diagnostics, &unknown));
         return Analysis {
             stack: None,
             diagnostics,
         };
     }
-    analyze_typed(&json, spans, loaded)
+    analyze_typed(&loaded.tree, &spans, loaded)
 }
 
 /// When the only problems are unknown keys (a typo), the rules still run on
@@ -75,7 +70,6 @@ pub fn analyze(loaded: &Loaded) -> Analysis {
 /// mapping that held an unknown key is left out: it may follow from the key
 /// being dropped.
 fn past_unknown_keys(
-    json: &serde_json::Value,
     spans: &SpanIndex,
     loaded: &Loaded,
     found: &[Diagnostic],
@@ -84,11 +78,11 @@ fn past_unknown_keys(
     if unknown.is_empty() || found.iter().any(|d| d.code != "FS003") {
         return Vec::new();
     }
-    let mut pruned = json.clone();
+    let mut pruned = loaded.tree.clone();
     let mut parents = Vec::new();
     for (parent, key) in unknown {
-        if let Some(serde_json::Value::Object(map)) = pruned.pointer_mut(parent) {
-            map.remove(key);
+        if let Some(Value::Map(entries)) = pointer_mut(&mut pruned, parent).map(|n| &mut n.value) {
+            entries.retain(|(k, _)| k.name != *key);
         }
         parents.push(parent.clone());
     }
@@ -104,7 +98,7 @@ fn past_unknown_keys(
         .filter(|p| !p.is_empty())
         .flat_map(|p| spans.extent(p))
         .collect();
-    analyze_typed(&pruned, spans.clone(), loaded)
+    analyze_typed(&pruned, spans, loaded)
         .diagnostics
         .into_iter()
         .filter(|d| {
@@ -117,12 +111,30 @@ fn past_unknown_keys(
         .collect()
 }
 
-/// The typed spec, the model and the rules, on a tree the schema accepted.
-fn analyze_typed(json: &serde_json::Value, spans: SpanIndex, loaded: &Loaded) -> Analysis {
-    let spec: Spec = match serde_path_to_error::deserialize(json) {
+/// The node of `tree` at the JSON pointer `at` (segments as [`pointer_segment`] writes them).
+fn pointer_mut<'t>(tree: &'t mut Node, at: &str) -> Option<&'t mut Node> {
+    let mut node = tree;
+    for segment in at.split('/').skip(1) {
+        let name = segment.replace("~1", "/").replace("~0", "~");
+        node = match &mut node.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k.name == name)
+                .map(|(_, v)| v)?,
+            Value::Seq(items) => items.get_mut(name.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// The typed spec, the model and the rules, on a tree the schema accepted;
+/// `spans` says where the values of the spec as written are.
+fn analyze_typed(tree: &Node, spans: &SpanIndex, loaded: &Loaded) -> Analysis {
+    let spec: Spec = match serde_path_to_error::deserialize(tree) {
         Ok(spec) => spec,
         Err(err) => {
-            let diag = typed_error(&err, &spans);
+            let diag = typed_error(&err, spans);
             return Analysis {
                 stack: None,
                 diagnostics: vec![diag],
@@ -177,7 +189,7 @@ fn analyze_typed(json: &serde_json::Value, spans: SpanIndex, loaded: &Loaded) ->
             }
         }
     }
-    let mut diagnostics = validate::run(&spec, &spans, &stack);
+    let mut diagnostics = validate::run(&spec, spans, &stack);
     if let (Some(cost), Some(table)) = (&spec.cost, &loaded.prices) {
         match price(&stack, cost, table) {
             Ok(mut report) => {
@@ -200,13 +212,13 @@ fn price(
     cost: &crate::spec::Cost,
     side: &SideFile,
 ) -> Result<crate::cost::Report, Vec<Diagnostic>> {
-    let (json, spans) = to_json(&side.tree);
-    let found = schema::validate_prices(&json, &spans);
+    let spans = SpanIndex::new(&side.tree);
+    let found = schema::validate_prices(&side.tree, &spans);
     if !found.is_empty() {
         return Err(found);
     }
-    let table: crate::cost::PriceTable =
-        serde_path_to_error::deserialize(&json).map_err(|err| vec![typed_error(&err, &spans)])?;
+    let table: crate::cost::PriceTable = serde_path_to_error::deserialize(&side.tree)
+        .map_err(|err| vec![typed_error(&err, &spans)])?;
     let file = &side.file;
     // The table's path comes from the spec folder (`--environments`) and
     // `cost.prices`: it reaches STACK.md and cost.json as a banner path does.
@@ -245,7 +257,7 @@ fn price(
 /// A value the schema accepted but the types did not (for example a size written
 /// `0MiB`): point at it and pass on the type's own message.
 fn typed_error(
-    err: &serde_path_to_error::Error<serde_json::Error>,
+    err: &serde_path_to_error::Error<crate::load::de::Error>,
     spans: &SpanIndex,
 ) -> Diagnostic {
     let mut at = String::new();

@@ -14,6 +14,8 @@ use serde_json::{Map, Value as J};
 
 use crate::error::Diagnostic;
 use crate::load::SpanIndex;
+use crate::load::schema_view::{Tree, View};
+use crate::load::yaml::Node;
 use crate::spec::Spec;
 
 /// Where the committed editor schema lives, relative to the project root.
@@ -191,14 +193,16 @@ fn make_nullable(schema: &mut J) {
 
 struct Compiled {
     schema: J,
-    validator: jsonschema::Validator,
+    validator: jsonschema::Validator<Tree>,
     /// The committed schema, named in help.
     path: &'static str,
 }
 
 impl Compiled {
     fn new(schema: J, path: &'static str) -> Self {
-        let validator = jsonschema::draft7::new(&schema)
+        let validator = jsonschema::options_for::<Tree>()
+            .with_draft(jsonschema::Draft::Draft7)
+            .build(&schema)
             .expect("the derived schema is a valid draft-07 schema");
         Compiled {
             schema,
@@ -209,21 +213,21 @@ impl Compiled {
 }
 
 /// Validates a merged spec against the strict schema; returns every problem.
-pub fn validate(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
+pub fn validate(value: &Node, spans: &SpanIndex) -> Vec<Diagnostic> {
     validate_with(strict_compiled(), value, spans).0
 }
 
 /// [`validate`], and the keys the schema does not know, as (pointer of the
 /// mapping, key): what a caller may drop to look past a typo.
 pub fn validate_reporting_unknown(
-    value: &J,
+    value: &Node,
     spans: &SpanIndex,
 ) -> (Vec<Diagnostic>, Vec<(String, String)>) {
     validate_with(strict_compiled(), value, spans)
 }
 
 /// Validates a price table against its schema; returns every problem.
-pub fn validate_prices(value: &J, spans: &SpanIndex) -> Vec<Diagnostic> {
+pub fn validate_prices(value: &Node, spans: &SpanIndex) -> Vec<Diagnostic> {
     static COMPILED: OnceLock<Compiled> = OnceLock::new();
     let compiled = COMPILED
         .get_or_init(|| Compiled::new(strict_for::<crate::cost::PriceTable>(), PRICES_SCHEMA_PATH));
@@ -238,12 +242,12 @@ fn strict_compiled() -> &'static Compiled {
 
 fn validate_with(
     compiled: &Compiled,
-    value: &J,
+    value: &Node,
     spans: &SpanIndex,
 ) -> (Vec<Diagnostic>, Vec<(String, String)>) {
     let mut diags = Vec::new();
     let mut unknown = Vec::new();
-    for error in compiled.validator.iter_errors(value) {
+    for error in compiled.validator.iter_errors(View::Node(value)) {
         let at = error.instance_path().as_str().to_owned();
         let subject = display_path(&at);
         let schema_at = error.schema_path().as_str().to_owned();
@@ -579,8 +583,9 @@ mod tests {
 
     #[test]
     fn strict_schema_compiles_and_editor_schema_has_no_required_keys() {
-        let _ = validate(&J::Null, &SpanIndex::default());
-        let _ = validate_prices(&J::Null, &SpanIndex::default());
+        let null = crate::load::yaml::parse(&std::sync::Arc::from("t.yaml"), "~").unwrap();
+        let _ = validate(&null, &SpanIndex::default());
+        let _ = validate_prices(&null, &SpanIndex::default());
         let text = editor_schema_text();
         assert!(!text.contains("\"required\""));
         let editor: J = serde_json::from_str(&text).unwrap();

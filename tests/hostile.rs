@@ -14,7 +14,7 @@ mod support;
 use std::path::Path;
 
 use futurestack::error::{Style, render_diagnostics};
-use futurestack::load::{self, ReadSource, Sources, to_json};
+use futurestack::load::{self, ReadSource, Sources, to_json_value};
 use futurestack::pipeline;
 use futurestack::render::Templates;
 use serde_json::{Value as J, json};
@@ -184,7 +184,7 @@ impl ReadSource for Repo {
 fn seed() -> J {
     let path = "environments/prod.yaml";
     let loaded = load::load(Path::new(path), path, &Repo, &mut Sources::default()).unwrap();
-    let (mut spec, _) = to_json(&loaded.tree);
+    let mut spec = to_json_value(&loaded.tree);
     spec["services"]["worker"] = json!({
         "kind": "app",
         "image": "registry.example.com/future/shared:1.0.0",

@@ -5,7 +5,7 @@ mod support;
 
 use std::path::Path;
 
-use futurestack::load::{self, Sources, to_json};
+use futurestack::load::{self, Sources, to_json_value};
 use futurestack::pipeline;
 use futurestack::render::Templates;
 use proptest::prelude::*;
@@ -56,7 +56,7 @@ fn seed() -> J {
     )
     .unwrap();
     let node = load::yaml::parse(&"small.yaml".into(), &text).unwrap();
-    let (mut json, _) = to_json(&node);
+    let mut json = to_json_value(&node);
     json["secrets"]["grafana-pw"] = serde_json::json!({"env": "SMALL_GRAFANA_PW"});
     json["monitoring"] = serde_json::json!({"grafana": {"admin_password": "grafana-pw"}});
     json["host"]["bootstrap"] =

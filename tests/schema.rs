@@ -5,7 +5,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use futurestack::load::{to_json, yaml};
+use futurestack::load::{to_json_value, yaml};
 use support::repo;
 
 fn spec_files() -> Vec<PathBuf> {
@@ -63,7 +63,7 @@ fn every_spec_file_validates_against_the_committed_schema() {
             file.display()
         );
         let node = yaml::parse(&file.display().to_string().into(), &text).unwrap();
-        let (json, _) = to_json(&node);
+        let json = to_json_value(&node);
         let errors: Vec<String> = validator
             .iter_errors(&json)
             .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -85,7 +85,7 @@ fn editor_schema_rejects_what_the_tool_rejects() {
         "services: {api: {uses: redis}}",
     ] {
         let node = yaml::parse(&Path::new("x.yaml").display().to_string().into(), bad).unwrap();
-        let (json, _) = to_json(&node);
+        let json = to_json_value(&node);
         assert!(!validator.is_valid(&json), "{bad} should be rejected");
     }
     let node = yaml::parse(
@@ -94,7 +94,7 @@ fn editor_schema_rejects_what_the_tool_rejects() {
     )
     .unwrap();
     assert!(
-        validator.is_valid(&to_json(&node).0),
+        validator.is_valid(&to_json_value(&node)),
         "null removes a key in overlays"
     );
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::cli::ImportArgs;
 use crate::console::Console;
 use crate::error::{Error, exit};
-use crate::load::{Sources, to_json, yaml};
+use crate::load::{Sources, to_json_value, yaml};
 
 pub fn run(root: &Path, args: ImportArgs, console: &mut Console) -> Result<u8, Error> {
     let path = root.join(&args.compose);
@@ -20,7 +20,7 @@ pub fn run(root: &Path, args: ImportArgs, console: &mut Console) -> Result<u8, E
             sources,
         }
     })?;
-    let (compose, _) = to_json(&node);
+    let compose = to_json_value(&node);
     if !compose["services"].is_object() {
         return Err(Error::Usage(format!(
             "`{display}` has no `services:`; is it a compose file?"

@@ -4,13 +4,15 @@
 //! The loader reads files only through [`ReadSource`], so the core stays free of
 //! I/O: the command line passes the file system, tests pass a map.
 
+pub mod de;
 mod merge;
+pub mod schema_view;
 mod side;
 mod spans;
 pub mod yaml;
 mod yaml_hint;
 
-pub use spans::{SpanIndex, pointer, pointer_segment, to_json, to_json_value};
+pub use spans::{SpanIndex, pointer, pointer_segment, to_json_value};
 
 use std::collections::BTreeMap;
 use std::io;
@@ -447,7 +449,8 @@ mod tests {
         assert_eq!(loaded.env, "prod");
         assert!(!loaded.is_abstract, "abstract must not be inherited");
         assert_eq!(&*loaded.bases[0], "envs/base.yaml");
-        let (json, index) = to_json(&loaded.tree);
+        let json = to_json_value(&loaded.tree);
+        let index = SpanIndex::new(&loaded.tree);
         assert_eq!(
             json,
             serde_json::json!({"stack": "s", "a": {"x": 2, "y": [9], "w": "new"}, "b": "keep"})

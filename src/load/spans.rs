@@ -1,54 +1,86 @@
-//! Positions by JSON pointer: the merged tree converted to JSON for the schema
-//! and the typed spec, and a [`SpanIndex`] that says where each value was
-//! written.
+//! Positions by JSON pointer: a [`SpanIndex`] reads where each value of a
+//! merged tree was written from the tree itself, when a diagnostic asks, and
+//! the tree converted to JSON where a JSON value is wanted (generated files
+//! read back, the cold paths of the schema check).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
-use super::yaml::{Node, Value};
+use super::yaml::{Key, Node, Value};
 use crate::error::Origin;
 
-/// Positions of every value of a merged tree, by JSON pointer (`/services/mysql/image`).
-#[derive(Debug, Default, Clone)]
-pub struct SpanIndex {
-    /// Pointer → (where the value was written, where its key was written).
-    entries: HashMap<String, (Origin, Option<Origin>)>,
-    /// Pointer bytes that may still be stored.
-    budget: usize,
+/// Where each value of a merged tree was written, by JSON pointer
+/// (`/services/mysql/image`): a view of the tree, so nothing is stored per
+/// value; a pointer is resolved when it is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct SpanIndex<'a> {
+    root: Option<&'a Node>,
+    /// Key → entry of the mappings with many keys (`services` of a large
+    /// stack), built the first time one is looked into: a lookup stays
+    /// constant-time however many services there are.
+    wide: RefCell<HashMap<usize, HashMap<String, usize>>>,
 }
 
-impl SpanIndex {
+/// Mappings up to this many keys are searched in order.
+const NARROW: usize = 32;
+
+impl<'a> SpanIndex<'a> {
+    /// Positions of the values of `root`.
+    pub fn new(root: &'a Node) -> Self {
+        SpanIndex {
+            root: Some(root),
+            wide: RefCell::default(),
+        }
+    }
+
     /// Where the value at `pointer` was written.
     pub fn value(&self, pointer: &str) -> Option<Origin> {
-        self.entries.get(pointer).map(|(value, _)| value.clone())
+        self.find(pointer)
+            .filter(|found| found.complete)
+            .map(|found| found.node.origin.clone())
     }
 
     /// Where the key of the value at `pointer` was written (falls back to the value).
     pub fn key(&self, pointer: &str) -> Option<Origin> {
-        self.entries
-            .get(pointer)
-            .map(|(value, key)| key.clone().unwrap_or_else(|| value.clone()))
+        self.find(pointer)
+            .filter(|found| found.complete)
+            .map(|found| {
+                found
+                    .key
+                    .map_or_else(|| found.node.origin.clone(), |k| k.origin.clone())
+            })
     }
 
     /// The lines the value at `pointer` and everything below it were written
     /// on, per file (an overlay adds lines in another): `(file, first, last)`.
     pub fn extent(&self, pointer: &str) -> Vec<(Arc<str>, u32, u32)> {
-        let prefix = format!("{pointer}/");
         let mut out: Vec<(Arc<str>, u32, u32)> = Vec::new();
-        let below = self
-            .entries
-            .iter()
-            .filter(|(p, _)| p.as_str() == pointer || p.starts_with(&prefix));
-        for (_, (value, key)) in below {
-            for origin in std::iter::once(value).chain(key) {
-                match out.iter_mut().find(|(f, _, _)| *f == origin.file) {
-                    Some((_, first, last)) => {
-                        *first = (*first).min(origin.line);
-                        *last = (*last).max(origin.line);
+        let Some(found) = self.find(pointer).filter(|found| found.complete) else {
+            return out;
+        };
+        let mut add = |origin: &Origin| match out.iter_mut().find(|(f, _, _)| *f == origin.file) {
+            Some((_, first, last)) => {
+                *first = (*first).min(origin.line);
+                *last = (*last).max(origin.line);
+            }
+            None => out.push((origin.file.clone(), origin.line, origin.line)),
+        };
+        if let Some(key) = found.key {
+            add(&key.origin);
+        }
+        let mut stack = vec![found.node];
+        while let Some(node) = stack.pop() {
+            add(&node.origin);
+            match &node.value {
+                Value::Seq(items) => stack.extend(items),
+                Value::Map(entries) => {
+                    for (key, value) in entries {
+                        add(&key.origin);
+                        stack.push(value);
                     }
-                    None => out.push((origin.file.clone(), origin.line, origin.line)),
                 }
+                _ => {}
             }
         }
         out.sort();
@@ -57,16 +89,81 @@ impl SpanIndex {
 
     /// Best position for `pointer`: itself, else its nearest ancestor that has one.
     pub fn nearest(&self, pointer: &str) -> Option<Origin> {
-        let mut p = pointer;
-        loop {
-            if let Some((o, _)) = self.entries.get(p) {
-                return Some(o.clone());
-            }
-            match p.rfind('/') {
-                Some(idx) => p = &p[..idx],
-                None => return None,
+        self.find(pointer).map(|found| found.node.origin.clone())
+    }
+
+    /// The value at `pointer`, or the deepest ancestor of it the tree holds.
+    fn find(&self, pointer: &str) -> Option<Found<'a>> {
+        let mut found = Found {
+            node: self.root?,
+            key: None,
+            complete: true,
+        };
+        if pointer.is_empty() {
+            return Some(found);
+        }
+        let Some(rest) = pointer.strip_prefix('/') else {
+            found.complete = false;
+            return Some(found);
+        };
+        for segment in rest.split('/') {
+            let segment = unescape(segment);
+            let next = match &found.node.value {
+                Value::Map(entries) => self.entry(entries, &segment).map(|(k, v)| (v, Some(k))),
+                Value::Seq(items) => segment
+                    .parse::<usize>()
+                    .ok()
+                    // `/01` and `/+1` name no item.
+                    .filter(|i| i.to_string() == *segment)
+                    .and_then(|i| items.get(i))
+                    .map(|v| (v, None)),
+                _ => None,
+            };
+            match next {
+                Some((node, key)) => {
+                    found.node = node;
+                    found.key = key;
+                }
+                None => {
+                    found.complete = false;
+                    return Some(found);
+                }
             }
         }
+        Some(found)
+    }
+
+    /// The entry of `entries` named `name`.
+    fn entry(&self, entries: &'a [(Key, Node)], name: &str) -> Option<&'a (Key, Node)> {
+        if entries.len() <= NARROW {
+            return entries.iter().find(|(k, _)| k.name == name);
+        }
+        let mut wide = self.wide.borrow_mut();
+        let index = wide.entry(entries.as_ptr() as usize).or_insert_with(|| {
+            let mut index = HashMap::with_capacity(entries.len());
+            for (i, (k, _)) in entries.iter().enumerate() {
+                index.entry(k.name.clone()).or_insert(i);
+            }
+            index
+        });
+        index.get(name).map(|&i| &entries[i])
+    }
+}
+
+/// A value found by pointer: the node, the key it is under, and whether the
+/// whole pointer was followed (else `node` is the deepest ancestor found).
+struct Found<'a> {
+    node: &'a Node,
+    key: Option<&'a Key>,
+    complete: bool,
+}
+
+/// One JSON pointer segment as the key it names (`~1` is `/`, `~0` is `~`).
+fn unescape(segment: &str) -> std::borrow::Cow<'_, str> {
+    if segment.contains('~') {
+        segment.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        segment.into()
     }
 }
 
@@ -87,74 +184,8 @@ pub fn pointer(segments: &[&str]) -> String {
         .collect()
 }
 
-/// Converts a merged tree to JSON (for schema validation and typed deserialization)
-/// and records where each value came from.
-pub fn to_json(node: &Node) -> (serde_json::Value, SpanIndex) {
-    let mut index = SpanIndex {
-        budget: MAX_POINTER_BYTES,
-        ..SpanIndex::default()
-    };
-    let mut at = String::new();
-    let value = to_json_at(node, &mut at, None, &mut index);
-    (value, index)
-}
-
-/// Converts `node`, found at pointer `at` (a buffer reused down the tree).
-fn to_json_at(
-    node: &Node,
-    at: &mut String,
-    key: Option<&Origin>,
-    index: &mut SpanIndex,
-) -> serde_json::Value {
-    use serde_json::Value as J;
-    let len = at.len();
-    let value = match &node.value {
-        Value::Seq(items) => J::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    let _ = write!(at, "/{i}");
-                    let v = to_json_at(item, at, None, index);
-                    at.truncate(len);
-                    v
-                })
-                .collect(),
-        ),
-        Value::Map(entries) => {
-            let mut map = serde_json::Map::new();
-            for (k, value) in entries {
-                at.push('/');
-                at.push_str(&pointer_segment(&k.name));
-                map.insert(
-                    k.name.clone(),
-                    to_json_at(value, at, Some(&k.origin), index),
-                );
-                at.truncate(len);
-            }
-            J::Object(map)
-        }
-        scalar => scalar_json(scalar),
-    };
-    // Each pointer is stored whole: long keys nested deep over many values
-    // would take memory and time that grow with their product, so past the
-    // budget positions are kept no more (diagnostics fall back to the nearest
-    // position kept).
-    if index.budget >= at.len() {
-        index.budget -= at.len();
-        index
-            .entries
-            .insert(at.clone(), (node.origin.clone(), key.cloned()));
-    }
-    value
-}
-
-/// Bytes of JSON pointers a [`SpanIndex`] keeps: far above a large real spec
-/// (10 000 services take about 10 MB), far below what a crafted 4 MiB file
-/// would need.
-const MAX_POINTER_BYTES: usize = 64 << 20;
-
-/// [`to_json`] without positions (for generated files read back).
+/// A tree as JSON, without positions (generated files read back, a
+/// compose file imported, the instance of a schema error).
 pub fn to_json_value(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
     match &node.value {

@@ -12,6 +12,8 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::error::{Diagnostic, Origin};
 
+mod events;
+
 /// A YAML value together with the place in a source file it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -59,6 +61,15 @@ pub fn parse_with_budget(
     max_nodes: usize,
 ) -> Result<Node, Diagnostic> {
     let max_nodes = max_nodes.max(text.len() / 2);
+    match events::parse(file, text, max_nodes) {
+        Some(node) => Ok(node),
+        None => parse_fully(file, text, max_nodes),
+    }
+}
+
+/// [`parse_with_budget`] through serde-saphyr's deserialization: every YAML
+/// feature, every budget, and the messages of every error.
+fn parse_fully(file: &Arc<str>, text: &str, max_nodes: usize) -> Result<Node, Diagnostic> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = max_nodes;
     budget.max_events = max_nodes.saturating_mul(4);
@@ -388,6 +399,177 @@ mod tests {
         assert_eq!(err.code, "FS001");
         assert!(err.message.contains("duplicate"), "{}", err.message);
         assert_eq!(err.origin.unwrap().line, 2);
+    }
+
+    /// Every YAML file of the repository (specs, cases, generated files,
+    /// imported compose files) and a set of awkward documents: the fast
+    /// reader gives the full deserialization's tree, positions included, or
+    /// leaves the document to it.
+    #[test]
+    fn fast_reader_agrees_with_the_full_deserialization() {
+        // Debug builds of the full deserialization need a deep stack for the
+        // nested documents.
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(fast_reader_agrees)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn fast_reader_agrees() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts: Vec<(String, String)> = Vec::new();
+        let mut folders = vec![
+            root.join("environments"),
+            root.join("tests"),
+            root.join("golden"),
+            root.join("prices"),
+        ];
+        while let Some(dir) = folders.pop() {
+            let Ok(read) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in read.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                    if let Ok(text) = std::fs::read_to_string(&path) {
+                        texts.push((path.display().to_string(), text));
+                    }
+                }
+            }
+        }
+        assert!(texts.len() > 50, "found only {} YAML files", texts.len());
+        let awkward = [
+            "a: 1",
+            "a: -1",
+            "a: 0",
+            "a: -0",
+            "a: 007",
+            "a: 0x1F",
+            "a: 0o17",
+            "a: 1_000",
+            "a: 1.5",
+            "a: -0.25",
+            "a: 1.",
+            "a: .5",
+            "a: 1e3",
+            "a: 1.0e3",
+            "a: 12345678901234567890",
+            "a: -9223372036854775808",
+            "a: 9223372036854775807",
+            "a: 9223372036854775808",
+            "a: true",
+            "a: True",
+            "a: TRUE",
+            "a: yes",
+            "a: No",
+            "a: on",
+            "a: y",
+            "a: n",
+            "a: null",
+            "a: Null",
+            "a: ~",
+            "a:",
+            "a: ''",
+            "a: \"\"",
+            "a: .inf",
+            "a: -.Inf",
+            "a: .nan",
+            "a: +.nan",
+            "a: nan",
+            "a: inf",
+            "a: Infinity",
+            "a: 1.0.0",
+            "a: v1",
+            "a: 'quoted'",
+            "a: \"tab\\there\"",
+            "a: |\n  block\n  text\n",
+            "a: >\n  folded\n  text\n",
+            "a: [1, 'x', {b: c}]",
+            "a: {}",
+            "a: []",
+            "- 1\n- two\n- [3]\n",
+            "~",
+            "",
+            "# only a comment\n",
+            "'1': x",
+            "80: http",
+            "true: x",
+            "null: x",
+            "~: x",
+            "'': x",
+            "<<: {a: 1}",
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1",
+            "a: !custom x",
+            "a: 1\na: 2\n",
+            "---\na: 1\n---\nb: 2\n",
+            "---\na: 1\n...\n",
+            "\u{feff}a: 1",
+            "a: 1\r\nb: 2\r\n",
+            "a:\n  b:\n    c: [x, 2.5]\n  d: ~\n",
+            "x: caf\u{e9}\ny: \u{65e5}\u{672c}: 1\n",
+            "{a: 1, b: [2, 3]}",
+            "a: 'it''s'",
+            "a: -",
+            "a: +1",
+            "a: -foo",
+            "a: 2026-12-07",
+            "a: 12:30",
+            "a: 1:2:3",
+            "a: 0.1e-2",
+            "? complex\n: key\n",
+            "[1]: x",
+        ];
+        for (i, doc) in awkward.iter().enumerate() {
+            texts.push((format!("awkward #{i}"), (*doc).to_owned()));
+        }
+        // Deep nesting, and one near the budget.
+        texts.push((
+            "deep".to_owned(),
+            "a: ".to_owned() + &"[".repeat(60) + &"]".repeat(60),
+        ));
+        texts.push((
+            "wide".to_owned(),
+            (0..2000).map(|i| format!("k{i}: {i}\n")).collect(),
+        ));
+        let mut fast = 0;
+        for (name, text) in &texts {
+            let file = Arc::from(name.as_str());
+            let full = parse_fully(&file, text, DEFAULT_MAX_NODES.max(text.len() / 2));
+            let Some(tree) = events::parse(&file, text, DEFAULT_MAX_NODES.max(text.len() / 2))
+            else {
+                assert!(
+                    !name.starts_with(&root.join("environments").display().to_string()),
+                    "{name}: a spec the fast reader should read"
+                );
+                continue;
+            };
+            fast += 1;
+            match full {
+                Ok(full) => assert!(
+                    tree == full,
+                    "{name}: the fast reader differs:\n{tree:#?}\nfull:\n{full:#?}"
+                ),
+                Err(err) => panic!(
+                    "{name}: the fast reader accepts what the full one refuses: {}",
+                    err.message
+                ),
+            }
+        }
+        // The fast reader is the common path: the specs and generated files take it.
+        assert!(
+            fast * 2 > texts.len(),
+            "the fast reader read {fast} of {} documents",
+            texts.len()
+        );
+        // A budget the fast reader cannot keep to within its margin goes the full way.
+        let file = Arc::from("budget.yaml");
+        assert!(events::parse(&file, "[1, 2, 3, 4]", 8).is_none());
+        assert!(events::parse(&file, "[1, 2, 3, 4]", 32).is_some());
     }
 
     #[test]

@@ -30,7 +30,7 @@ use crate::spec::Spec;
 /// What a rule sees: the typed spec, where each value was written, and the model.
 pub struct Ctx<'a> {
     pub spec: &'a Spec,
-    pub spans: &'a SpanIndex,
+    pub spans: &'a SpanIndex<'a>,
     pub stack: &'a Stack,
     diags: Vec<Diagnostic>,
 }
