@@ -195,7 +195,11 @@ fn load_chain(
             sources.insert(display.clone(), text.clone());
             let node = yaml::parse_with_budget(&display, &text, reader.max_yaml_nodes())
                 .map_err(|d| vec![d])?;
-            sources.parsed.insert(display.clone(), node.clone());
+            // A base is read again by every spec that extends it; a spec
+            // read as itself is read once, and not kept twice.
+            if referenced_from.is_some() {
+                sources.parsed.insert(display.clone(), node.clone());
+            }
             node
         }
     };

@@ -80,7 +80,7 @@ impl<'t> Reader<'t> {
         }
         let origin = self.origin(&span)?;
         let value = match event {
-            Event::Scalar(text, style, 0, None) => scalar(&text, style)?,
+            Event::Scalar(text, style, 0, None) => scalar(text, style)?,
             Event::SequenceStart(_, 0, None) => {
                 let mut items = Vec::new();
                 loop {
@@ -99,11 +99,10 @@ impl<'t> Reader<'t> {
 
     fn entries(&mut self, depth: usize) -> Option<Vec<(Key, Node)>> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
-        let mut names = std::collections::HashSet::new();
         loop {
             let (event, span) = self.next()?;
             let name = match event {
-                Event::MappingEnd => return Some(entries),
+                Event::MappingEnd => return unique(entries),
                 Event::Scalar(name, style, 0, None) if plain_key(&name, style) => name,
                 _ => return None,
             };
@@ -112,16 +111,9 @@ impl<'t> Reader<'t> {
                 origin: self.origin(&span)?,
                 name: name.into_owned(),
             };
-            // A duplicate key is an error, which the full deserialization words.
-            let fresh = if entries.len() < 16 {
-                !entries.iter().any(|(k, _)| k.name == key.name)
-            } else {
-                if names.is_empty() {
-                    names.extend(entries.iter().map(|(k, _)| k.name.clone()));
-                }
-                names.insert(key.name.clone())
-            };
-            if !fresh {
+            // A duplicate key is an error, which the full deserialization
+            // words (wide mappings are checked once, at their end).
+            if entries.len() < WIDE && entries.iter().any(|(k, _)| k.name == key.name) {
                 return None;
             }
             let (event, span) = self.next()?;
@@ -129,6 +121,21 @@ impl<'t> Reader<'t> {
             entries.push((key, value));
         }
     }
+}
+
+/// Mappings with more keys are checked for duplicates by sorting their names.
+const WIDE: usize = 16;
+
+/// `entries`, unless a key is there twice.
+fn unique(entries: Vec<(Key, Node)>) -> Option<Vec<(Key, Node)>> {
+    if entries.len() > WIDE {
+        let mut names: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
+        names.sort_unstable();
+        if names.windows(2).any(|pair| pair[0] == pair[1]) {
+            return None;
+        }
+    }
+    Some(entries)
 }
 
 /// A key read as the string it is written as: quoted, or plain and not one
@@ -174,37 +181,37 @@ fn special_word(text: &str) -> bool {
 
 /// A scalar's value, when its type is beyond doubt; `None` leaves it to the
 /// full deserialization.
-fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
+fn scalar(text: std::borrow::Cow<'_, str>, style: ScalarStyle) -> Option<Value> {
     if style != ScalarStyle::Plain {
         return match style {
             ScalarStyle::SingleQuoted
             | ScalarStyle::DoubleQuoted
             | ScalarStyle::Literal
-            | ScalarStyle::Folded => Some(Value::Str(text.to_owned())),
+            | ScalarStyle::Folded => Some(Value::Str(text.into_owned())),
             _ => None,
         };
     }
-    match text {
+    match text.as_ref() {
         "" | "~" | "null" => return Some(Value::Null),
         "true" => return Some(Value::Bool(true)),
         "false" => return Some(Value::Bool(false)),
         _ => {}
     }
-    if special_word(text) || text.trim() != text {
+    if special_word(&text) || text.trim() != text {
         return None;
     }
     let first = text.as_bytes()[0];
     if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
         return number(text);
     }
-    Some(Value::Str(text.to_owned()))
+    Some(Value::Str(text.into_owned()))
 }
 
 /// A scalar that starts like a number: `12`, `-3` and `0.5` (decimal
 /// integers without leading zeros, decimal fractions), or a string that no
 /// schema reads as a number; every other spelling is left to the full path.
-fn number(text: &str) -> Option<Value> {
-    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+fn number(text: std::borrow::Cow<'_, str>) -> Option<Value> {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(&text);
     if matches!(
         unsigned.as_bytes(),
         [b'0', b'x' | b'X' | b'o' | b'O' | b'b' | b'B', ..]
@@ -216,9 +223,9 @@ fn number(text: &str) -> Option<Value> {
     // of YAML 1.1's base 60: `8GiB`, `15d` and `0.0.0.0/0` are strings.
     const NUMERIC: &str = "0123456789.+-_:eE";
     if text.chars().any(|c| !NUMERIC.contains(c)) {
-        return Some(Value::Str(text.to_owned()));
+        return Some(Value::Str(text.into_owned()));
     }
-    let digits = text.strip_prefix('-').unwrap_or(text);
+    let digits = text.strip_prefix('-').unwrap_or(&text);
     let (whole, fraction) = match digits.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
         None => (digits, None),
