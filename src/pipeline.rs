@@ -289,23 +289,28 @@ pub fn render_with(
     templates: &Templates,
     env: &minijinja::Environment<'_>,
 ) -> Result<Files, Error> {
-    render_owned(stack, templates, env).map(|(files, _)| files)
+    render_owned(stack, templates, env, &[]).map(|(files, _)| files)
 }
 
 /// Which target generated each file (the manifest is no target's).
 pub type Owners = std::collections::BTreeMap<String, targets::Target>;
 
 /// [`render_with`], with the target that generated each file.
+///
+/// With `only` (all when empty), the files of those targets and of the
+/// targets they read; `owners` names every file, rendered or not, and so does
+/// the manifest.
 pub fn render_owned(
     stack: &Stack,
     templates: &Templates,
     env: &minijinja::Environment<'_>,
+    only: &[targets::Target],
 ) -> Result<(Files, Owners), Error> {
-    let (mut files, owners) = targets::render_all_by_target(stack, templates, env)?;
+    let (mut files, owners) = targets::render_all_by_target(stack, templates, env, only)?;
     let mut manifest = String::from(
         "Files futurestack generated in this folder. `futurestack generate` removes them\nwhen the spec no longer generates them, and never touches other files.\n",
     );
-    let listed: Vec<&str> = files.keys().map(String::as_str).collect();
+    let listed: Vec<&str> = owners.keys().map(String::as_str).collect();
     let body = listed.join("\n");
     manifest = manifest
         .lines()

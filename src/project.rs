@@ -316,7 +316,7 @@ pub fn render_project(
     project: &Project,
     templates: &Templates,
 ) -> Result<Vec<(String, Files)>, Error> {
-    Ok(render_project_owned(project, templates)?
+    Ok(render_project_owned(project, templates, &[])?
         .into_iter()
         .map(|(env, files, _)| (env, files))
         .collect())
@@ -326,12 +326,13 @@ pub fn render_project(
 pub fn render_project_owned(
     project: &Project,
     templates: &Templates,
+    only: &[crate::targets::Target],
 ) -> Result<Vec<(String, Files, pipeline::Owners)>, Error> {
     let env = templates.environment()?;
     let mut rendered = Vec::new();
     let mut diagnostics = Vec::new();
     for stack in &project.stacks {
-        match pipeline::render_owned(stack, templates, &env) {
+        match pipeline::render_owned(stack, templates, &env, only) {
             Ok((files, owners)) => rendered.push((stack.env.clone(), files, owners)),
             // Problems only rendering reveals (such as an oversized bootstrap):
             // collect them all, with the project's sources for the snippets.

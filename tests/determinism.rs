@@ -158,3 +158,31 @@ fn mask_hashes(line: &str) -> String {
     out.pop();
     out
 }
+
+/// `generate --target compose` renders what compose needs and not the
+/// overview, yet names every file in the manifest, as a whole render does;
+/// every file it renders is byte for byte the whole render's.
+#[test]
+fn a_partial_render_lists_every_file() {
+    use futurestack::targets::Target;
+    for env in ["dev", "staging", "prod"] {
+        let path = format!("environments/{env}.yaml");
+        let loaded = load::load(Path::new(&path), &path, &Fs, &mut Sources::default()).unwrap();
+        let analysis = pipeline::analyze(&loaded);
+        let stack = analysis.stack.as_ref().unwrap();
+        let templates = Templates::default();
+        let jinja = templates.environment().unwrap();
+        let (whole, whole_owners) = pipeline::render_owned(stack, &templates, &jinja, &[]).unwrap();
+        let (part, part_owners) =
+            pipeline::render_owned(stack, &templates, &jinja, &[Target::Compose]).unwrap();
+        assert_eq!(part_owners, whole_owners, "{env}: the files named");
+        assert!(whole.contains_key("STACK.md") && whole.contains_key("cost.json"));
+        assert!(
+            !part.contains_key("STACK.md"),
+            "{env}: the overview was rendered"
+        );
+        for (file, text) in &part {
+            assert_eq!(Some(text), whole.get(file), "{env}/{file}");
+        }
+    }
+}

@@ -73,7 +73,7 @@ pub(crate) fn plan_and_compare_targets(
     };
     let project = project::load_project(&selection(root, &args.specs))?;
     print_warnings(&project, console);
-    let rendered = project::render_project_owned(&project, &templates)?;
+    let rendered = project::render_project_owned(&project, &templates, only)?;
     // With `only`: the files of those targets, and each folder's manifest.
     let kept: std::collections::BTreeSet<(String, String)> = rendered
         .iter()

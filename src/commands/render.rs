@@ -27,7 +27,7 @@ pub fn run(root: &Path, args: RenderArgs, console: &mut Console) -> Result<u8, E
     };
     let project = project::load_project(&super::selection(root, &specs))?;
     super::print_warnings(&project, console);
-    let Some((_, files, owners)) = project::render_project_owned(&project, &templates)?
+    let Some((_, files, owners)) = project::render_project_owned(&project, &templates, &[])?
         .into_iter()
         .next()
     else {

@@ -73,6 +73,18 @@ impl Target {
         }
     }
 
+    /// The targets whose files this one reads: compose hashes the files its
+    /// services mount, the cloud targets bootstrap the host with everything
+    /// before them, the overview lists every artifact.
+    pub fn needs(self) -> &'static [Target] {
+        let at = Target::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        match self {
+            Target::Monitoring | Target::Nginx => &[],
+            Target::Compose => &[Target::Monitoring, Target::Nginx],
+            Target::Ros | Target::Terraform | Target::Overview => &Target::ALL[..at],
+        }
+    }
+
     /// Whether the target provisions the host, and so bootstraps it with the
     /// files of the targets before it.
     pub fn provisions_host(self) -> bool {
@@ -148,15 +160,30 @@ fn check_command_size(stack: &Stack, embedded: &crate::model::deploy::Bundle) ->
 /// Renders every target for one environment into one set of files, with a
 /// template environment from [`Templates::environment`] (built once per run),
 /// and the target that generated each file.
+///
+/// With `only` (all when empty), the targets it names and those they need:
+/// the overview, which no other target reads, is then not rendered, and its
+/// files are listed in `owners` only (the manifest still names them).
 pub fn render_all_by_target(
     stack: &Stack,
     templates: &Templates,
     env: &minijinja::Environment<'_>,
+    only: &[Target],
 ) -> Result<(Files, std::collections::BTreeMap<String, Target>), Error> {
     let mut owners = std::collections::BTreeMap::new();
     let mut files = Files::new();
     let mut earlier = crate::model::deploy::Bundle::new(Vec::new());
+    let skip_overview = !only.is_empty()
+        && !only.iter().any(|t| *t == Target::Overview || t.needs().contains(&Target::Overview))
+        // An override may render nothing, and so write no file.
+        && !templates.is_overridden();
     for target in Target::ALL {
+        if *target == Target::Overview && skip_overview {
+            for path in overview::paths(stack) {
+                owners.insert(path, Target::Overview);
+            }
+            continue;
+        }
         if target.provisions_host() && earlier.files.is_empty() {
             // What the host needs: the linter's config stays in the repository.
             earlier = crate::model::deploy::Bundle::new(

@@ -342,6 +342,16 @@ pub fn render(
     render::render_target(templates, env, dir, stack, &view)
 }
 
+/// The files [`render`] writes with the embedded templates, without
+/// rendering them: `STACK.md`, and `cost.json` when there is a cost report.
+pub fn paths(stack: &Stack) -> Vec<String> {
+    let mut paths = vec!["STACK.md".to_owned()];
+    if stack.cost.is_some() {
+        paths.push("cost.json".to_owned());
+    }
+    paths
+}
+
 fn percent(used: f64, available: f64) -> String {
     if available <= 0.0 {
         String::new()
