@@ -267,6 +267,9 @@ pub fn apply(plan: &Plan, changes: &[Change]) -> Result<Vec<String>, Error> {
     let out_dir = checked_out_dir(plan)?;
     let mut left_alone = Vec::new();
     let mut emptied: BTreeSet<PathBuf> = BTreeSet::new();
+    // Written as one batch: synced together, renamed in place after the
+    // removals.
+    let mut batch = fs::Batch::new(&out_dir);
     for change in changes {
         // Shown paths are `out/env/rel`; writes go below the output folder.
         let rel = Path::new(change.path())
@@ -274,9 +277,7 @@ pub fn apply(plan: &Plan, changes: &[Change]) -> Result<Vec<String>, Error> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|_| PathBuf::from(change.path()));
         match change {
-            Change::Added { new, .. } | Change::Changed { new, .. } => {
-                fs::write_below(&out_dir, &rel, new)?
-            }
+            Change::Added { new, .. } | Change::Changed { new, .. } => batch.stage(&rel, new)?,
             Change::Orphan { owned: true, .. } => {
                 fs::remove_below(&out_dir, &rel)?;
                 if let Some(parent) = rel.parent() {
@@ -290,6 +291,7 @@ pub fn apply(plan: &Plan, changes: &[Change]) -> Result<Vec<String>, Error> {
             } => left_alone.push(shown.clone()),
         }
     }
+    batch.commit()?;
     for dir in emptied.iter().rev() {
         let mut current = dir.clone();
         while !current.as_os_str().is_empty() {
