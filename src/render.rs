@@ -47,6 +47,16 @@ impl Templates {
             .collect()
     }
 
+    /// The embedded text of the template `name`.
+    pub fn embedded(name: &str) -> Option<&'static str> {
+        EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    }
+
+    /// Whether `--templates` replaces the template `name`.
+    pub fn overrides(&self, name: &str) -> bool {
+        self.overrides.contains_key(name)
+    }
+
     fn source(&self, name: &str) -> Option<&str> {
         self.overrides
             .get(name)
@@ -215,12 +225,18 @@ fn format_value(
     state: &mut State,
     value: &Value,
 ) -> Result<(), minijinja::Error> {
+    let text = escape(Format::from_auto_escape(&state.auto_escape()), value)?;
+    out.write_str(&text).map_err(Into::into)
+}
+
+/// `value` as it is written into a file of `format`: a safe value as it is,
+/// anything else escaped for the syntax (the one escaping layer per output
+/// syntax, for templates and for the targets that write their files directly).
+pub fn escape(format: Format, value: &Value) -> Result<String, minijinja::Error> {
     if value.is_safe() {
-        return out
-            .write_str(value.as_str().unwrap_or_default())
-            .map_err(Into::into);
+        return Ok(value.as_str().unwrap_or_default().to_owned());
     }
-    let text = match Format::from_auto_escape(&state.auto_escape()) {
+    let text = match format {
         Format::ComposeYaml => yaml_scalar(value, true),
         Format::Yaml => yaml_scalar(value, false),
         Format::Json => serde_json::to_string(&value).map_err(|e| {
@@ -246,7 +262,7 @@ fn format_value(
         Format::Shell => crate::shell::quote(&value.to_string()),
         Format::Line => one_line(&value.to_string()),
     };
-    out.write_str(&text).map_err(Into::into)
+    Ok(text)
 }
 
 /// A YAML literal block scalar (`|-`) holding `text` verbatim, its lines
@@ -374,10 +390,27 @@ pub fn render_target<C: Serialize>(
     stack: &Stack,
     context: &C,
 ) -> Result<Files, Error> {
+    render_templates(
+        env,
+        target_dir,
+        &templates.names_under(target_dir),
+        stack,
+        context,
+    )
+}
+
+/// [`render_target`] for some of the target's templates, `names`.
+pub fn render_templates<C: Serialize>(
+    env: &Environment<'_>,
+    target_dir: &str,
+    names: &[&str],
+    stack: &Stack,
+    context: &C,
+) -> Result<Files, Error> {
     let mut files = Files::new();
     // Serialize the view once; every template of the target shares it.
     let context = Value::from(minijinja::value::Serde(context));
-    for name in templates.names_under(target_dir) {
+    for &name in names {
         let template = env
             .get_template(name)
             .map_err(|err| template_error(name, &err))?;

@@ -157,3 +157,43 @@ fn the_environments_listed_are_the_projects_own() {
         out.stderr
     );
 }
+
+/// `docker-compose.yml` is written directly unless `--templates` overrides
+/// its template; the embedded template, given as the override, renders the
+/// same bytes as the golden file of every case.
+#[test]
+fn the_compose_template_and_the_direct_writer_agree() {
+    let overrides = tempfile::tempdir().unwrap();
+    let name = "compose/docker-compose.yml.j2";
+    fs::create_dir_all(overrides.path().join("compose")).unwrap();
+    fs::write(
+        overrides.path().join(name),
+        futurestack::render::Templates::embedded(name).unwrap(),
+    )
+    .unwrap();
+    let mut compared = 0;
+    for golden in support::golden_env_dirs() {
+        let file = golden.join("docker-compose.yml");
+        let Ok(expected) = fs::read_to_string(&file) else {
+            continue;
+        };
+        let env = golden.file_name().unwrap().to_str().unwrap();
+        let project = golden.parent().unwrap().parent().unwrap();
+        let rendered = run_in(
+            project,
+            &[
+                "render",
+                "--env",
+                env,
+                "--templates",
+                overrides.path().to_str().unwrap(),
+                "--allow-outside-root",
+                "docker-compose.yml",
+            ],
+        );
+        assert_eq!(rendered.code, 0, "{}: {}", file.display(), rendered.stderr);
+        assert_eq!(rendered.stdout, expected, "{}", file.display());
+        compared += 1;
+    }
+    assert!(compared >= 7, "compared only {compared} compose files");
+}

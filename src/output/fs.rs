@@ -297,8 +297,14 @@ mod tests {
         // Nothing is in place before the commit.
         assert!(!base.join("a/b/one.yml").exists());
         batch.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(base.join("a/b/two.yml")).unwrap(), "2\n");
-        assert_eq!(std::fs::read_to_string(base.join("top.yml")).unwrap(), "3\n");
+        assert_eq!(
+            std::fs::read_to_string(base.join("a/b/two.yml")).unwrap(),
+            "2\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(base.join("top.yml")).unwrap(),
+            "3\n"
+        );
         // The folder is known to the next batch too, yet a link planted as a
         // file in it is refused, and a path leaving it.
         let mut batch = Batch::new(base);

@@ -8,6 +8,12 @@ use crate::error::Error;
 use crate::model::{HealthTest, Service, Stack};
 use crate::render::{self, Files, Templates};
 
+mod write;
+
+/// The template `docker-compose.yml` is written after when a user overrides it;
+/// otherwise [`write::docker_compose`] writes it directly, to the same bytes.
+const COMPOSE_TEMPLATE: &str = "compose/docker-compose.yml.j2";
+
 #[derive(Serialize)]
 struct View<'a> {
     project: &'a str,
@@ -192,7 +198,21 @@ pub fn render(
         unit: crate::model::deploy::metadata_guard_unit(stack),
         rule: crate::model::deploy::metadata_guard_rule(stack),
     };
-    render::render_target(templates, env, dir, stack, &view)
+    if templates.overrides(COMPOSE_TEMPLATE) {
+        return render::render_target(templates, env, dir, stack, &view);
+    }
+    let others: Vec<&str> = templates
+        .names_under(dir)
+        .into_iter()
+        .filter(|name| *name != COMPOSE_TEMPLATE)
+        .collect();
+    let mut files = render::render_templates(env, dir, &others, stack, &view)?;
+    let path = "docker-compose.yml";
+    files.insert(
+        path.to_owned(),
+        render::with_banner(path, stack, &write::docker_compose(&view)),
+    );
+    Ok(files)
 }
 
 /// What compose-lint reports that the stack does on purpose, with the reason
