@@ -92,22 +92,47 @@ impl<'a> SpanIndex<'a> {
         self.find(pointer).map(|found| found.node.origin.clone())
     }
 
+    /// [`SpanIndex::nearest`] of the pointer of plain `segments`
+    /// (`["services", "mysql", "image"]`), without writing the pointer.
+    pub fn nearest_at(&self, segments: &[&str]) -> Option<Origin> {
+        self.find_segments(segments.iter().map(|s| std::borrow::Cow::Borrowed(*s)))
+            .map(|found| found.node.origin.clone())
+    }
+
+    /// [`SpanIndex::key`] of plain `segments`, else their [`SpanIndex::nearest_at`].
+    pub fn key_at(&self, segments: &[&str]) -> Option<Origin> {
+        let found = self.find_segments(segments.iter().map(|s| std::borrow::Cow::Borrowed(*s)))?;
+        Some(match (found.complete, found.key) {
+            (true, Some(key)) => key.origin.clone(),
+            _ => found.node.origin.clone(),
+        })
+    }
+
     /// The value at `pointer`, or the deepest ancestor of it the tree holds.
     fn find(&self, pointer: &str) -> Option<Found<'a>> {
+        if pointer.is_empty() {
+            return self.find_segments(std::iter::empty());
+        }
+        let Some(rest) = pointer.strip_prefix('/') else {
+            let mut found = self.find_segments(std::iter::empty())?;
+            found.complete = false;
+            return Some(found);
+        };
+        self.find_segments(rest.split('/').map(unescape))
+    }
+
+    /// The value at the path of `segments` (keys as written, indices in
+    /// decimal), or the deepest ancestor of it the tree holds.
+    fn find_segments<'s>(
+        &self,
+        segments: impl Iterator<Item = std::borrow::Cow<'s, str>>,
+    ) -> Option<Found<'a>> {
         let mut found = Found {
             node: self.root?,
             key: None,
             complete: true,
         };
-        if pointer.is_empty() {
-            return Some(found);
-        }
-        let Some(rest) = pointer.strip_prefix('/') else {
-            found.complete = false;
-            return Some(found);
-        };
-        for segment in rest.split('/') {
-            let segment = unescape(segment);
+        for segment in segments {
             let next = match &found.node.value {
                 Value::Map(entries) => self.entry(entries, &segment).map(|(k, v)| (v, Some(k))),
                 Value::Seq(items) => segment

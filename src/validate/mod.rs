@@ -23,7 +23,7 @@ pub(crate) mod security;
 mod values;
 
 use crate::error::{Diagnostic, Origin};
-use crate::load::{SpanIndex, pointer};
+use crate::load::SpanIndex;
 use crate::model::Stack;
 use crate::spec::Spec;
 
@@ -43,7 +43,7 @@ impl<'a> Ctx<'a> {
     /// Position of a value by path segments (`["services", "mysql", "image"]`),
     /// falling back to the nearest enclosing value.
     pub fn at(&self, segments: &[&str]) -> Option<Origin> {
-        self.spans.nearest(&pointer(segments))
+        self.spans.nearest_at(segments)
     }
 
     /// Position of a value under a service: for services futurestack added, the
@@ -74,8 +74,7 @@ impl<'a> Ctx<'a> {
 
     /// Position of a key by path segments (for "this entry" problems).
     pub fn key(&self, segments: &[&str]) -> Option<Origin> {
-        let p = pointer(segments);
-        self.spans.key(&p).or_else(|| self.spans.nearest(&p))
+        self.spans.key_at(segments)
     }
 }
 

@@ -148,7 +148,7 @@ pub fn render(
         .filter(|s| s.compose_name != s.name)
         .map(|s| (s.name.as_str(), s.compose_name.as_str()))
         .collect();
-    let view = View {
+    let mut view = View {
         project: &stack.project,
         services: stack
             .services
@@ -206,12 +206,15 @@ pub fn render(
         .into_iter()
         .filter(|name| *name != COMPOSE_TEMPLATE)
         .collect();
-    let mut files = render::render_templates(env, dir, &others, stack, &view)?;
     let path = "docker-compose.yml";
-    files.insert(
-        path.to_owned(),
-        render::with_banner(path, stack, &write::docker_compose(&view)),
-    );
+    let compose = render::with_banner(path, stack, &write::docker_compose(&view));
+    if !templates.is_overridden() {
+        // No other embedded template reads the services: they are not
+        // handed to the template engine (an override may read them).
+        view.services = Vec::new();
+    }
+    let mut files = render::render_templates(env, dir, &others, stack, &view)?;
+    files.insert(path.to_owned(), compose);
     Ok(files)
 }
 
