@@ -81,7 +81,9 @@ fn past_unknown_keys(
     let mut pruned = loaded.tree.clone();
     let mut parents = Vec::new();
     for (parent, key) in unknown {
-        if let Some(Value::Map(entries)) = pointer_mut(&mut pruned, parent).map(|n| &mut n.value) {
+        if let Some(Value::Map(entries)) =
+            crate::load::node_at_mut(&mut pruned, parent).map(|n| &mut n.value)
+        {
             entries.retain(|(k, _)| k.name != *key);
         }
         parents.push(parent.clone());
@@ -109,23 +111,6 @@ fn past_unknown_keys(
             })
         })
         .collect()
-}
-
-/// The node of `tree` at the JSON pointer `at` (segments as [`pointer_segment`] writes them).
-fn pointer_mut<'t>(tree: &'t mut Node, at: &str) -> Option<&'t mut Node> {
-    let mut node = tree;
-    for segment in at.split('/').skip(1) {
-        let name = segment.replace("~1", "/").replace("~0", "~");
-        node = match &mut node.value {
-            Value::Map(entries) => entries
-                .iter_mut()
-                .find(|(k, _)| k.name == name)
-                .map(|(_, v)| v)?,
-            Value::Seq(items) => items.get_mut(name.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(node)
 }
 
 /// The typed spec, the model and the rules, on a tree the schema accepted;

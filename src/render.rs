@@ -14,7 +14,7 @@ use crate::model::Stack;
 mod escape;
 
 use escape::format_value;
-pub use escape::{Format, escape, nginx_token_ok, one_line, yaml_block, yaml_scalar};
+pub use escape::{Format, compose_yaml, escape, nginx_token_ok, one_line, yaml_block, yaml_scalar};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 

@@ -17,14 +17,6 @@ use super::yaml::{Key, Node, Value};
 /// `serde_path_to_error`).
 pub type Error = de::value::Error;
 
-/// The node's value as the JSON conversion saw it.
-fn json_value(node: &Node) -> &Value {
-    match &node.value {
-        Value::Float(f) if !f.is_finite() => &Value::Null,
-        other => other,
-    }
-}
-
 fn unexpected(value: &Value) -> Unexpected<'_> {
     match value {
         Value::Null => Unexpected::Unit,
@@ -73,7 +65,7 @@ fn visit_map<'de, V: Visitor<'de>>(
 macro_rules! number {
     ($($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            match json_value(self) {
+            match self.as_json() {
                 Value::Int(_) | Value::Float(_) => self.deserialize_any(visitor),
                 other => Err(invalid_type(other, &visitor)),
             }
@@ -85,7 +77,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Int(i) if *i >= 0 => visitor.visit_u64(*i as u64),
@@ -104,7 +96,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
@@ -116,7 +108,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Map(entries) => match entries.as_slice() {
                 [(key, value)] => visitor.visit_enum(Variant {
                     name: &key.name,
@@ -141,7 +133,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Bool(b) => visitor.visit_bool(*b),
             other => Err(invalid_type(other, &visitor)),
         }
@@ -152,7 +144,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Str(s) => visitor.visit_borrowed_str(s),
             other => Err(invalid_type(other, &visitor)),
         }
@@ -163,7 +155,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Str(s) => visitor.visit_borrowed_str(s),
             Value::Seq(items) => visit_seq(items, visitor),
             other => Err(invalid_type(other, &visitor)),
@@ -175,7 +167,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Null => visitor.visit_unit(),
             other => Err(invalid_type(other, &visitor)),
         }
@@ -190,7 +182,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Seq(items) => visit_seq(items, visitor),
             other => Err(invalid_type(other, &visitor)),
         }
@@ -214,7 +206,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Map(entries) => visit_map(entries, visitor),
             other => Err(invalid_type(other, &visitor)),
         }
@@ -226,7 +218,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match json_value(self) {
+        match self.as_json() {
             Value::Seq(items) => visit_seq(items, visitor),
             Value::Map(entries) => visit_map(entries, visitor),
             other => Err(invalid_type(other, &visitor)),
@@ -371,7 +363,7 @@ impl<'de> VariantAccess<'de> for Variant<'de> {
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        match self.value.map(json_value) {
+        match self.value.map(Node::as_json) {
             Some(Value::Seq(items)) if items.is_empty() => visitor.visit_unit(),
             Some(Value::Seq(items)) => visit_seq(items, visitor),
             Some(other) => Err(de::Error::invalid_type(unexpected(other), &"tuple variant")),
@@ -387,7 +379,7 @@ impl<'de> VariantAccess<'de> for Variant<'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.value.map(json_value) {
+        match self.value.map(Node::as_json) {
             Some(Value::Map(entries)) => visit_map(entries, visitor),
             Some(other) => Err(de::Error::invalid_type(
                 unexpected(other),

@@ -12,7 +12,7 @@ mod spans;
 pub mod yaml;
 mod yaml_hint;
 
-pub use spans::{SpanIndex, pointer, pointer_segment, to_json_value};
+pub use spans::{SpanIndex, node_at_mut, pointer, pointer_segment, to_json_value};
 
 use std::collections::BTreeMap;
 use std::io;

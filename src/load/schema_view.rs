@@ -28,13 +28,10 @@ pub enum View<'a> {
 }
 
 impl<'a> View<'a> {
-    /// The node's value as JSON sees it: a float JSON cannot hold is `null`.
+    /// The node's value as JSON sees it ([`Node::as_json`]); a key has none.
     fn value(self) -> Option<&'a Value> {
         match self {
-            View::Node(node) => match &node.value {
-                Value::Float(f) if !f.is_finite() => None,
-                other => Some(other),
-            },
+            View::Node(node) => Some(node.as_json()),
             View::Name(_) => None,
         }
     }

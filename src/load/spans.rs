@@ -135,11 +135,7 @@ impl<'a> SpanIndex<'a> {
         for segment in segments {
             let next = match &found.node.value {
                 Value::Map(entries) => self.entry(entries, &segment).map(|(k, v)| (v, Some(k))),
-                Value::Seq(items) => segment
-                    .parse::<usize>()
-                    .ok()
-                    // `/01` and `/+1` name no item.
-                    .filter(|i| i.to_string() == *segment)
+                Value::Seq(items) => item_index(&segment)
                     .and_then(|i| items.get(i))
                     .map(|v| (v, None)),
                 _ => None,
@@ -183,6 +179,32 @@ struct Found<'a> {
     complete: bool,
 }
 
+/// The node of `tree` at the JSON `pointer`, to change it (the path of a
+/// key to drop).
+pub fn node_at_mut<'t>(tree: &'t mut Node, pointer: &str) -> Option<&'t mut Node> {
+    let mut node = tree;
+    for segment in pointer.split('/').skip(1).map(unescape) {
+        node = match &mut node.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k.name == segment)
+                .map(|(_, v)| v)?,
+            Value::Seq(items) => items.get_mut(item_index(&segment)?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// The item a pointer segment names in a sequence: decimal, no sign, no
+/// leading zero (`/01` and `/+1` name none).
+fn item_index(segment: &str) -> Option<usize> {
+    segment
+        .parse::<usize>()
+        .ok()
+        .filter(|i| i.to_string() == segment)
+}
+
 /// One JSON pointer segment as the key it names (`~1` is `/`, `~0` is `~`).
 fn unescape(segment: &str) -> std::borrow::Cow<'_, str> {
     if segment.contains('~') {
@@ -213,7 +235,7 @@ pub fn pointer(segments: &[&str]) -> String {
 /// compose file imported, the instance of a schema error).
 pub fn to_json_value(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
-    match &node.value {
+    match node.as_json() {
         Value::Seq(items) => J::Array(items.iter().map(to_json_value).collect()),
         Value::Map(entries) => J::Object(
             entries
@@ -221,20 +243,10 @@ pub fn to_json_value(node: &Node) -> serde_json::Value {
                 .map(|(k, v)| (k.name.clone(), to_json_value(v)))
                 .collect(),
         ),
-        scalar => scalar_json(scalar),
-    }
-}
-
-/// A scalar as JSON (a float JSON cannot hold becomes `null`).
-fn scalar_json(value: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(J::Number)
-            .unwrap_or(J::Null),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
         Value::Str(s) => J::String(s.clone()),
-        Value::Null | Value::Seq(_) | Value::Map(_) => J::Null,
+        Value::Null => J::Null,
     }
 }

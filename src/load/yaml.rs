@@ -21,6 +21,18 @@ pub struct Node {
     pub origin: Origin,
 }
 
+impl Node {
+    /// The value as JSON holds it: a float JSON cannot hold (`.nan`, `.inf`)
+    /// is `null`. The schema check, the typed spec and the JSON conversion
+    /// all read the tree through this.
+    pub fn as_json(&self) -> &Value {
+        match &self.value {
+            Value::Float(f) if !f.is_finite() => &Value::Null,
+            other => other,
+        }
+    }
+}
+
 /// The shape of a YAML value after parsing (YAML 1.2 core schema).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -84,6 +84,15 @@ pub(super) fn format_value(
     out.write_str(&text).map_err(Into::into)
 }
 
+/// [`escape`] into compose YAML, which refuses no value (only the JSON and
+/// nginx formats do): for files written directly.
+pub fn compose_yaml(value: &Value) -> String {
+    if value.is_safe() {
+        return value.as_str().unwrap_or_default().to_owned();
+    }
+    yaml_scalar(value, true)
+}
+
 /// `value` as it is written into a file of `format`: a safe value as it is,
 /// anything else escaped for the syntax (the one escaping layer per output
 /// syntax, for templates and for the targets that write their files directly).

@@ -4,31 +4,31 @@
 //! every service, and the engine was a fifth of a large run).
 //!
 //! The template stays what users start an override from; with an override
-//! the template renders instead. Every value goes through the same escaping
-//! as in the template ([`render::escape`] with [`Format::ComposeYaml`]), and a
-//! test holds the two to the same bytes on every golden case.
+//! the template renders instead. Every value goes through the escaping the
+//! template's gets ([`render::compose_yaml`], what [`render::escape`] does
+//! for compose YAML), and a test holds the two to the same bytes on every
+//! golden case.
 
 use std::fmt::Write as _;
 
 use minijinja::Value;
 
 use super::{ServiceView, View};
-use crate::render::{self, Format};
+use crate::render;
 
 /// `value` as the template writes `{{ value }}`.
 fn put(out: &mut String, value: &Value) {
-    let text = render::escape(Format::ComposeYaml, value).unwrap_or_default();
-    out.push_str(&text);
+    out.push_str(&render::compose_yaml(value));
 }
 
 fn text(out: &mut String, value: &str) {
     put(out, &Value::from(value));
 }
 
-/// Whether the template's `{% if value %}` holds (minijinja's truthiness:
-/// `None` and the empty string are false).
-fn present(value: Option<&str>) -> bool {
-    value.is_some_and(|v| !v.is_empty())
+/// The value when the template's `{% if value %}` holds (minijinja's
+/// truthiness: `None` and the empty string are false).
+fn filled(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
 }
 
 /// The file's text before its banner.
@@ -48,12 +48,12 @@ pub(super) fn docker_compose(view: &View<'_>) -> String {
         out.push_str("  ");
         text(&mut out, n.key);
         out.push_str(":\n");
-        if let Some(description) = n.description.filter(|d| !d.is_empty()) {
+        if let Some(description) = filled(n.description) {
             out.push_str("    # ");
             out.push_str(&render::one_line(description));
             out.push('\n');
         }
-        if let Some(external) = n.external.filter(|e| !e.is_empty()) {
+        if let Some(external) = filled(n.external) {
             out.push_str("    external: true\n    name: ");
             text(&mut out, external);
             out.push('\n');
@@ -62,7 +62,7 @@ pub(super) fn docker_compose(view: &View<'_>) -> String {
         } else {
             out.push_str("    driver: bridge\n");
         }
-        if let Some(bridge) = n.bridge.as_deref().filter(|b| !b.is_empty()) {
+        if let Some(bridge) = filled(n.bridge.as_deref()) {
             out.push_str("    driver_opts:\n      com.docker.network.bridge.name: ");
             text(&mut out, bridge);
             out.push('\n');
@@ -103,7 +103,7 @@ fn service(out: &mut String, view: &View<'_>, s: &ServiceView<'_>) {
     out.push_str("  ");
     text(out, s.name);
     out.push_str(":\n");
-    if let Some(description) = s.description.filter(|d| !d.is_empty()) {
+    if let Some(description) = filled(s.description) {
         out.push_str("    # ");
         out.push_str(&render::one_line(description));
         out.push('\n');
@@ -113,9 +113,9 @@ fn service(out: &mut String, view: &View<'_>, s: &ServiceView<'_>) {
     out.push_str("\n    restart: ");
     text(out, s.restart);
     out.push('\n');
-    if present(s.user) {
+    if let Some(user) = filled(s.user) {
         out.push_str("    user: ");
-        text(out, s.user.unwrap_or_default());
+        text(out, user);
         out.push('\n');
     }
     for (key, list) in [("entrypoint", s.entrypoint), ("command", s.command)] {
@@ -249,7 +249,7 @@ fn service(out: &mut String, view: &View<'_>, s: &ServiceView<'_>) {
     out.push_str(": ");
     text(out, &s.logs.0);
     out.push('\n');
-    if let Some(mounts) = s.mounts.as_deref().filter(|m| !m.is_empty()) {
+    if let Some(mounts) = filled(s.mounts.as_deref()) {
         out.push_str("      ");
         text(out, view.mounts_label);
         out.push_str(": ");
