@@ -19,6 +19,7 @@ pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod par;
 pub mod pipeline;
 pub mod project;
 pub mod render;

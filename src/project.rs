@@ -252,15 +252,22 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
             )),
         );
     }
-    for file in &files {
-        match load::load(file, &display(file), &reader, &mut sources) {
-            Ok(l) => {
-                diagnostics.extend(l.problems.iter().cloned());
-                loaded.push(l);
-            }
-            Err(diags) => diagnostics.extend(diags),
+    std::thread::scope(|s| {
+        // Compiling the schema validator is a tenth of a small project's run:
+        // it overlaps with reading the specs.
+        if !files.is_empty() {
+            s.spawn(crate::schema::warm_up);
         }
-    }
+        for file in &files {
+            match load::load(file, &display(file), &reader, &mut sources) {
+                Ok(l) => {
+                    diagnostics.extend(l.problems.iter().cloned());
+                    loaded.push(l);
+                }
+                Err(diags) => diagnostics.extend(diags),
+            }
+        }
+    });
     let explicit = !sel.specs.is_empty();
     if explicit || !sel.envs.is_empty() {
         if let Some(base) = loaded.iter().find(|l| l.is_abstract) {
@@ -275,8 +282,11 @@ pub fn load_project(sel: &Selection) -> Result<Project, Error> {
 
     let mut stacks = Vec::new();
     let mut per_env = Vec::new();
-    for l in &loaded {
-        let analysis = pipeline::analyze(l);
+    // The environments are independent: analysed side by side, in order.
+    for (l, analysis) in loaded
+        .iter()
+        .zip(crate::par::map(&loaded, pipeline::analyze))
+    {
         per_env.push((l.env.as_str(), l.file.clone(), analysis.diagnostics));
         if let Some(stack) = analysis.stack {
             stacks.push(stack);
@@ -331,8 +341,11 @@ pub fn render_project_owned(
     let env = templates.environment()?;
     let mut rendered = Vec::new();
     let mut diagnostics = Vec::new();
-    for stack in &project.stacks {
-        match pipeline::render_owned(stack, templates, &env, only) {
+    let results = crate::par::map(&project.stacks, |stack| {
+        pipeline::render_owned(stack, templates, &env, only)
+    });
+    for (stack, result) in project.stacks.iter().zip(results) {
+        match result {
             Ok((files, owners)) => rendered.push((stack.env.clone(), files, owners)),
             // Problems only rendering reveals (such as an oversized bootstrap):
             // collect them all, with the project's sources for the snippets.

@@ -234,6 +234,12 @@ pub fn validate_prices(value: &Node, spans: &SpanIndex) -> Vec<Diagnostic> {
     validate_with(compiled, value, spans).0
 }
 
+/// Compiles the strict schema now (once per process), so a caller can do it
+/// on another thread while the specs are read.
+pub fn warm_up() {
+    strict_compiled();
+}
+
 /// The strict schema, compiled once.
 fn strict_compiled() -> &'static Compiled {
     static COMPILED: OnceLock<Compiled> = OnceLock::new();
