@@ -101,7 +101,7 @@ pub fn escape(format: Format, value: &Value) -> Result<String, minijinja::Error>
         return Ok(value.as_str().unwrap_or_default().to_owned());
     }
     let text = match format {
-        Format::ComposeYaml => yaml_scalar(value, true),
+        Format::ComposeYaml => compose_yaml(value),
         Format::Yaml => yaml_scalar(value, false),
         Format::Json => serde_json::to_string(value).map_err(|e| {
             minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
