@@ -14,7 +14,9 @@ use crate::model::Stack;
 mod escape;
 
 use escape::format_value;
-pub use escape::{Format, compose_yaml, escape, nginx_token_ok, one_line, yaml_block, yaml_scalar};
+pub use escape::{
+    Format, compose_yaml, escape, nginx_token_ok, one_line, yaml_block, yaml_scalar, yaml_str,
+};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 

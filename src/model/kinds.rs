@@ -40,6 +40,8 @@ pub fn info(kind: Kind) -> KindInfo {
                 "entrypoint",
                 "metrics_path",
                 "routes",
+                "replicas",
+                "autoscale",
             ],
         },
         Kind::Mysql => KindInfo {

@@ -17,6 +17,7 @@ pub mod dingtalk;
 pub mod edge;
 mod exporters;
 pub mod kinds;
+pub mod kubernetes;
 pub mod logging;
 pub mod monitoring;
 mod names;
@@ -74,6 +75,15 @@ pub struct Stack {
     /// The capacity and cost report, when the spec names a price table (set by
     /// the pipeline once the table is read).
     pub cost: Option<crate::cost::Report>,
+    /// What runs on ACK, with `platform: ack`.
+    pub kubernetes: Option<kubernetes::Cluster>,
+}
+
+impl Stack {
+    /// Whether the stack runs on ACK (`platform: ack`) rather than one Docker host.
+    pub fn on_kubernetes(&self) -> bool {
+        self.kubernetes.is_some()
+    }
 }
 
 impl Stack {
@@ -282,7 +292,7 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
     // A volume two services share (the DingTalk config) is declared once.
     volumes.dedup_by(|a, b| a.name == b.name);
 
-    Stack {
+    let mut stack = Stack {
         name: spec.stack.clone(),
         env: env.to_owned(),
         project,
@@ -302,7 +312,12 @@ pub fn build(spec: &Spec, env: &str, file: Arc<str>, bases: Vec<Arc<str>>) -> St
         edge,
         monitoring,
         cost: None,
+        kubernetes: None,
+    };
+    if spec.platform == crate::spec::Platform::Ack {
+        stack.kubernetes = Some(kubernetes::build(spec, &stack));
     }
+    stack
 }
 
 fn volume_size(spec: &Spec, service: &Service, volume: &str) -> Option<ByteSize> {

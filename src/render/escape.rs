@@ -179,14 +179,7 @@ pub fn yaml_scalar(value: &Value, compose: bool) -> String {
         } else {
             s.to_owned()
         };
-        return if yaml_plain_ok(&s) {
-            s
-        } else if s.contains('"') && !s.contains('\'') && !s.chars().any(|c| c.is_control()) {
-            // Single quotes keep PromQL and shell commands readable: only `'` is escaped.
-            format!("'{s}'")
-        } else {
-            serde_json::to_string(&s).expect("strings serialize")
-        };
+        return yaml_str(&s);
     }
     match value.kind() {
         // `true`/`false`, as YAML 1.2 and JSON spell them.
@@ -218,6 +211,18 @@ pub fn yaml_scalar(value: &Value, compose: bool) -> String {
             format!("{{{}}}", entries.join(", "))
         }
         _ => yaml_scalar(&Value::from(value.to_string()), compose),
+    }
+}
+
+/// A string as a YAML scalar: plain when that cannot be misread, else quoted.
+pub fn yaml_str(s: &str) -> String {
+    if yaml_plain_ok(s) {
+        s.to_owned()
+    } else if s.contains('"') && !s.contains('\'') && !s.chars().any(|c| c.is_control()) {
+        // Single quotes keep PromQL and shell commands readable: only `'` is escaped.
+        format!("'{s}'")
+    } else {
+        serde_json::to_string(s).expect("strings serialize")
     }
 }
 

@@ -12,6 +12,7 @@ mod cost;
 mod edge;
 mod host;
 mod kind;
+mod kubernetes;
 mod logging;
 mod monitoring;
 mod units;
@@ -30,6 +31,7 @@ pub use host::{
     Bootstrap, DiskCategory, Host, HostMode, Provider, Reserved, Snapshots, TerraformState,
 };
 pub use kind::{ExporterFor, Kind};
+pub use kubernetes::{Autoscale, IngressClass, Kubernetes, Platform, PrometheusDiscovery};
 pub use logging::{LogClass, LogClasses, LogMode, Logging, Sls};
 
 pub use monitoring::{
@@ -62,7 +64,14 @@ pub struct Spec {
     #[serde(default)]
     #[schemars(length(min = 10))]
     pub accept_unpinned_images: Option<String>,
-    /// The machine the whole stack runs on.
+    /// What runs the containers: `compose` (one ECS host, the default) or
+    /// `ack` (an ACK managed Kubernetes cluster, see `kubernetes`).
+    #[serde(default)]
+    pub platform: Platform,
+    /// The ACK cluster, with `platform: ack`.
+    #[serde(default)]
+    pub kubernetes: Option<Kubernetes>,
+    /// The machine the whole stack runs on, or with `platform: ack` each node of the cluster.
     pub host: Host,
     /// Docker networks, keyed by the name services use to refer to them.
     pub networks: BTreeMap<String, Network>,
@@ -306,6 +315,13 @@ pub struct Service {
     /// Restart policy.
     #[serde(default)]
     pub restart: Option<Restart>,
+    /// For `app` with `platform: ack`: pods of the Deployment (default 1).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 100))]
+    pub replicas: Option<u32>,
+    /// For `app` with `platform: ack`: scale between `min` and `max` pods on CPU use.
+    #[serde(default)]
+    pub autoscale: Option<Autoscale>,
     /// For `mysql`, `postgres`, `redis` and `elasticsearch`: run it as an Alibaba
     /// Cloud managed service (RDS, Tair/Redis, Elasticsearch) instead of a container.
     /// The compose file drops the container; the services that use it get its

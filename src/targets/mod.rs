@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod hcl;
+pub mod kubernetes;
 pub mod monitoring;
 mod nginx;
 mod overview;
@@ -26,6 +27,9 @@ pub enum Target {
     /// `docker-compose.yml` and `.env.example`; after the files its services
     /// mount, whose hash each service carries as a label.
     Compose,
+    /// `k8s/`: the Kubernetes manifests, with `platform: ack`; after the
+    /// monitoring target, whose alert rules Prometheus loads.
+    Kubernetes,
     /// `ros/template.yaml`: Alibaba Cloud ROS.
     Ros,
     /// `terraform/*.tf`: Terraform with the alicloud provider.
@@ -39,6 +43,7 @@ impl Target {
         Target::Monitoring,
         Target::Nginx,
         Target::Compose,
+        Target::Kubernetes,
         Target::Ros,
         Target::Terraform,
         Target::Overview,
@@ -48,6 +53,7 @@ impl Target {
     pub fn name(self) -> &'static str {
         match self {
             Target::Compose => "compose",
+            Target::Kubernetes => "kubernetes",
             Target::Monitoring => "monitoring",
             Target::Nginx => "nginx",
             Target::Ros => "ros",
@@ -65,6 +71,7 @@ impl Target {
     pub fn template_dir(self) -> &'static str {
         match self {
             Target::Compose => "compose/",
+            Target::Kubernetes => "kubernetes/",
             Target::Monitoring => "monitoring/",
             Target::Nginx => "nginx/",
             Target::Ros => "ros/",
@@ -81,6 +88,7 @@ impl Target {
         match self {
             Target::Monitoring | Target::Nginx => &[],
             Target::Compose => &[Target::Monitoring, Target::Nginx],
+            Target::Kubernetes => &[Target::Monitoring],
             Target::Ros | Target::Terraform | Target::Overview => &Target::ALL[..at],
         }
     }
@@ -89,6 +97,23 @@ impl Target {
     /// files of the targets before it.
     pub fn provisions_host(self) -> bool {
         matches!(self, Target::Ros | Target::Terraform)
+    }
+
+    /// Whether this target's file at `path` belongs to the stack's platform:
+    /// on ACK, the Docker host's files (compose, nginx, the host's monitoring
+    /// containers) are not generated, but the alert rules and their tests are,
+    /// which Prometheus in the cluster loads.
+    pub fn applies(self, stack: &Stack, path: &str) -> bool {
+        match (self, stack.on_kubernetes()) {
+            (Target::Compose | Target::Nginx, ack) => !ack,
+            (Target::Kubernetes, ack) => ack,
+            (Target::Monitoring, true) => {
+                path.starts_with("prometheus/rules/") || path.starts_with("prometheus/tests/")
+            }
+            // The cloud targets provision the host (a cluster on ACK, not yet generated).
+            (Target::Ros | Target::Terraform, true) => false,
+            _ => true,
+        }
     }
 
     /// Renders this target's files for one environment. `before` holds the files
@@ -104,6 +129,7 @@ impl Target {
     ) -> Result<Files, Error> {
         match self {
             Target::Compose => compose::render(stack, templates, env, self.template_dir(), before),
+            Target::Kubernetes => Ok(kubernetes::render(stack, before)),
             Target::Monitoring => monitoring::render(stack, templates, env, self.template_dir()),
             Target::Nginx => nginx::render(stack, templates, env, self.template_dir()),
             Target::Ros => ros::render(stack, templates, env, self.template_dir(), bootstrap),
@@ -184,7 +210,7 @@ pub fn render_all_by_target(
             }
             continue;
         }
-        if target.provisions_host() && earlier.files.is_empty() {
+        if target.provisions_host() && earlier.files.is_empty() && !stack.on_kubernetes() {
             // What the host needs: the linter's config stays in the repository.
             earlier = crate::model::deploy::Bundle::new(
                 files
@@ -198,6 +224,9 @@ pub fn render_all_by_target(
         // Compose hashes the files it mounts; the overview lists every artifact
         // before it, the cloud ones included.
         for (path, text) in target.render(stack, templates, env, &files, &earlier)? {
+            if !target.applies(stack, &path) {
+                continue;
+            }
             owners.insert(path.clone(), *target);
             if files.insert(path.clone(), text).is_some() {
                 return Err(Error::Template {

@@ -17,6 +17,10 @@ fn larger_type(stack: &crate::model::Stack, first: &str) -> String {
 }
 
 pub fn check(ctx: &mut Ctx) {
+    if ctx.stack.on_kubernetes() {
+        // `host` is one node of a cluster: `validate::kubernetes` checks the cluster's budget.
+        return;
+    }
     let b = budget(ctx.stack);
     let host_at = ctx.at(&["host", "instance_type"]);
     if b.memory_used_mib > b.memory_available_mib {

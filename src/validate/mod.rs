@@ -12,6 +12,7 @@ mod cloud;
 mod edge;
 mod env;
 mod isolation;
+mod kubernetes;
 pub mod lifecycle;
 mod logging;
 pub use isolation::shared_between_environments;
@@ -99,6 +100,7 @@ pub fn run(spec: &Spec, spans: &SpanIndex, stack: &Stack) -> Vec<Diagnostic> {
     edge::check(&mut ctx);
     cloud::check(&mut ctx);
     logging::check(&mut ctx);
+    kubernetes::check(&mut ctx);
     ctx.diags
 }
 

@@ -204,7 +204,11 @@ pub fn check(ctx: &mut Ctx) {
             );
         }
     }
-    if mon.mode == MonitoringMode::Own && mon.grafana.admin_password.is_none() {
+    // On ACK, Grafana is not run in the cluster.
+    if mon.mode == MonitoringMode::Own
+        && mon.grafana.admin_password.is_none()
+        && !ctx.stack.on_kubernetes()
+    {
         let at = ctx.key(&["monitoring"]);
         ctx.push(
             Diagnostic::error("FS105", "Grafana needs an admin password secret")
