@@ -119,6 +119,7 @@ DEFAULT_RESOURCES = [
     "alicloud_log_project", "alicloud_log_store", "alicloud_log_store_index",
     "alicloud_log_machine_group", "alicloud_logtail_config",
     "alicloud_logtail_attachment", "alicloud_log_alert",
+    "alicloud_cs_managed_kubernetes", "alicloud_cs_kubernetes_node_pool",
 ]
 
 DOC_PATHS = ["website/docs/r/{n}.html.markdown", "docs/resources/{n}.md"]

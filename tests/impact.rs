@@ -289,8 +289,13 @@ fn every_cloud_resource_type_generated_has_a_row_in_the_replacement_table() {
         }
         if let Ok(ros) = fs::read_to_string(dir.join("ros/template.yaml")) {
             for line in ros.lines() {
-                if let Some(ty) = line.trim().strip_prefix("Type: ALIYUN::") {
-                    let ty = format!("ALIYUN::{}", ty.trim_matches('"'));
+                // Quoted or not (`Type: "ALIYUN::CS::ClusterNodePool"`).
+                let value = line
+                    .trim()
+                    .strip_prefix("Type: ")
+                    .map(|v| v.trim_matches('"'));
+                if let Some(ty) = value.and_then(|v| v.strip_prefix("ALIYUN::")) {
+                    let ty = format!("ALIYUN::{ty}");
                     if !known.contains(&("ros".to_owned(), ty.clone())) {
                         missing.insert(("ros", ty));
                     }

@@ -456,3 +456,69 @@ fn nodes_needed(spec: &Spec, stack: &Stack, cluster: &Cluster) -> u32 {
     let by_disk = cluster.disks().div_ceil(DISKS_PER_NODE) as f64;
     by_cpu.max(by_mem).max(by_disk).clamp(2.0, 100.0) as u32
 }
+
+/// ACK Pro (`ack.pro.small`): the managed control plane with an SLA, which
+/// ACK recommends for production (ACK "Cluster types").
+pub const CLUSTER_SPEC: &str = "ack.pro.small";
+
+/// kube-proxy's mode: IPVS, ACK's default (ROS `ProxyMode`, Terraform
+/// `proxy_mode`: iptables or ipvs).
+pub const PROXY_MODE: &str = "ipvs";
+
+/// The cluster's components (ACK add-ons), with their config: Terway with
+/// network policies (ACK enforces NetworkPolicies with Terway only), the disk
+/// CSI plugin and its provisioner (the StorageClasses), and the Ingress
+/// controller the routes need. Names and configs as in
+/// aliyun/terraform-provider-alicloud 81c43b6727a0
+/// `website/docs/r/cs_managed_kubernetes.html.markdown` and aliyun/ros-templates
+/// 9cc3b8185ece `resources/cs/managed-kubernetes-cluster-case3.yml`; ACK's
+/// "Configure add-ons by using Terraform" sets `"NetworkPolicy":"true"`.
+/// metrics-server, which the autoscalers read, is a system component ACK
+/// installs in every cluster ("Component overview").
+///
+/// The ALB controller creates no AlbConfig: an ALB needs vSwitches in two
+/// zones, which the operator names in the `alb` AlbConfig (README, "Scaling
+/// out to ACK").
+pub fn addons(cluster: &Cluster) -> Vec<(&'static str, Option<&'static str>)> {
+    let mut out = vec![
+        (
+            "terway-eniip",
+            Some(r#"{"IPVlan":"false","NetworkPolicy":"true","ENITrunking":"false"}"#),
+        ),
+        ("csi-plugin", None),
+        ("csi-provisioner", None),
+    ];
+    match cluster.ingress_class {
+        Some(IngressClass::Alb) => out.push((
+            "alb-ingress-controller",
+            Some(r#"{"albIngress":{"CreateDefaultALBConfig":false}}"#),
+        )),
+        Some(IngressClass::Nginx) => out.push((
+            "nginx-ingress-controller",
+            Some(r#"{"IngressSlbNetworkType":"internet"}"#),
+        )),
+        None => {}
+    }
+    out
+}
+
+/// Why the node pool has its size, for the templates' parameter descriptions.
+pub fn node_count_reason(cluster: &Cluster) -> String {
+    if cluster.nodes_from_budget {
+        format!(
+            "Worker nodes: {}, what the pods' requests need with the headroom kept free (at least 2).",
+            cluster.nodes
+        )
+    } else {
+        format!(
+            "Worker nodes: {}, as `kubernetes.nodes` says.",
+            cluster.nodes
+        )
+    }
+}
+
+/// A node's system disk in GiB: the host's, at least ACK's 40 GiB minimum
+/// (ROS `ALIYUN::CS::ClusterNodePool` `SystemDiskSize`: 40 to 500).
+pub fn system_disk_gib(stack: &Stack) -> u64 {
+    (stack.host.disk.mib() / 1024).clamp(40, 500)
+}

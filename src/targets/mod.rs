@@ -110,8 +110,6 @@ impl Target {
             (Target::Monitoring, true) => {
                 path.starts_with("prometheus/rules/") || path.starts_with("prometheus/tests/")
             }
-            // The cloud targets provision the host (a cluster on ACK, not yet generated).
-            (Target::Ros | Target::Terraform, true) => false,
             _ => true,
         }
     }
@@ -132,7 +130,10 @@ impl Target {
             Target::Kubernetes => Ok(kubernetes::render(stack, before)),
             Target::Monitoring => monitoring::render(stack, templates, env, self.template_dir()),
             Target::Nginx => nginx::render(stack, templates, env, self.template_dir()),
-            Target::Ros => ros::render(stack, templates, env, self.template_dir(), bootstrap),
+            Target::Ros => match &stack.kubernetes {
+                Some(cluster) => Ok(ros::cluster::render(stack, cluster, before)),
+                None => ros::render(stack, templates, env, self.template_dir(), bootstrap),
+            },
             Target::Terraform => terraform::render(stack, bootstrap),
             Target::Overview => {
                 overview::render(stack, templates, env, self.template_dir(), before)

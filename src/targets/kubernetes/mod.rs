@@ -37,6 +37,21 @@ const ORDER: &[&str] = &[
     "monitoring.yaml",
 ];
 
+/// The manifests of `k8s/`, in the order `apply.sh` applies them, as one
+/// multi-document YAML text (what the ROS template's ClusterApplication applies).
+pub fn manifests(files: &Files) -> String {
+    let mut out = String::new();
+    for name in ORDER {
+        if let Some(text) = files.get(&format!("{DIR}{name}")) {
+            if !out.is_empty() {
+                out.push_str("---\n");
+            }
+            out.push_str(text);
+        }
+    }
+    out
+}
+
 /// Renders `k8s/` (nothing unless the stack runs on ACK). `before` holds the
 /// monitoring target's rule files, which Prometheus loads.
 pub fn render(stack: &Stack, before: &Files) -> Files {

@@ -45,8 +45,8 @@ pub fn s(text: impl Into<String>) -> Y {
     Y::Str(text.into())
 }
 
-pub fn i(n: impl Into<i64>) -> Y {
-    Y::Int(n.into())
+pub fn i(n: impl TryInto<i64>) -> Y {
+    Y::Int(n.try_into().unwrap_or(i64::MAX))
 }
 
 /// Documents separated by `---`, each ending with a newline.

@@ -1,14 +1,16 @@
 //! Terraform blocks of the managed services: RDS (MySQL, PostgreSQL) with their
 //! database, account and privilege, Redis (KVStore) and Elasticsearch, in the
-//! host's vSwitch and reachable from it only.
+//! host's (or the cluster's) vSwitch and reachable from it only.
 
 use crate::model::Stack;
-use crate::model::cloud::{self, VSWITCH_CIDR};
+use crate::model::cloud;
 use crate::spec::Kind;
 
 use super::super::hcl::{Block, list, raw, string};
 
-pub fn blocks(stack: &Stack) -> Vec<Block> {
+/// `allowed`: the network the services accept connections from (the host's
+/// vSwitch, or the cluster's VPC, whose pods have addresses in it).
+pub fn blocks(stack: &Stack, allowed: &str) -> Vec<Block> {
     let name = &stack.project;
     let mut main = Vec::new();
     for (service, m) in cloud::managed(stack) {
@@ -39,7 +41,7 @@ pub fn blocks(stack: &Stack) -> Vec<Block> {
                     .attr("instance_charge_type", string("Postpaid"))
                     .attr("zone_id", raw("var.zone_id"))
                     .attr("vswitch_id", raw("alicloud_vswitch.main.id"))
-                    .attr("security_ips", list(&[string(VSWITCH_CIDR)]))
+                    .attr("security_ips", list(&[string(allowed)]))
                     .attr("ssl_action", string("Open"))
                     .attr("auto_upgrade_minor_version", string("Auto"))
                     .attr("sql_collector_status", string("Enabled"))
@@ -99,7 +101,7 @@ pub fn blocks(stack: &Stack) -> Vec<Block> {
                     .attr("payment_type", string("PostPaid"))
                     .attr("zone_id", raw("var.zone_id"))
                     .attr("vswitch_id", raw("alicloud_vswitch.main.id"))
-                    .attr("security_ips", list(&[string(VSWITCH_CIDR)]));
+                    .attr("security_ips", list(&[string(allowed)]));
                 if let Some(password) = &password {
                     block = block.attr("password", password.clone());
                 }

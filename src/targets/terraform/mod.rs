@@ -14,6 +14,7 @@ use crate::render::{Files, with_banner};
 use crate::spec::HostMode;
 
 mod backup;
+mod cluster;
 mod logging;
 mod managed;
 
@@ -43,6 +44,9 @@ fn tf_endpoint(service: &crate::model::Service) -> String {
 }
 
 pub fn render(stack: &Stack, embedded: &crate::model::deploy::Bundle) -> Result<Files, Error> {
+    if let Some(k8s) = &stack.kubernetes {
+        return Ok(cluster::render(stack, k8s));
+    }
     let mut files = Files::new();
     files.insert("terraform/versions.tf".into(), hcl(&versions(stack)));
     files.insert("terraform/variables.tf".into(), hcl(&variables(stack)));
@@ -54,7 +58,7 @@ pub fn render(stack: &Stack, embedded: &crate::model::deploy::Bundle) -> Result<
         new_host(stack)
     };
     main.extend(ingress(stack, existing));
-    main.extend(managed::blocks(stack));
+    main.extend(managed::blocks(stack, VSWITCH_CIDR));
     main.extend(backup::blocks(stack));
     main.extend(logging::blocks(stack));
     main.extend(deploy_blocks(stack, existing));
@@ -88,7 +92,7 @@ pub fn render(stack: &Stack, embedded: &crate::model::deploy::Bundle) -> Result<
         .collect())
 }
 
-fn versions(stack: &Stack) -> Vec<Block> {
+pub(super) fn versions(stack: &Stack) -> Vec<Block> {
     let mut terraform = Block::new("terraform", &[])
         .attr("required_version", string(">= 1.5.0"))
         .blank()
@@ -522,7 +526,12 @@ fn outputs(stack: &Stack, existing: bool) -> Vec<Block> {
     outputs
 }
 
-fn variable(name: &str, kind: &str, description: &str, default: Option<String>) -> Block {
+pub(super) fn variable(
+    name: &str,
+    kind: &str,
+    description: &str,
+    default: Option<String>,
+) -> Block {
     let mut block = Block::new("variable", &[name])
         .attr("description", string(description))
         .attr("type", raw(kind));

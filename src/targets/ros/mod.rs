@@ -5,6 +5,8 @@
 //! deployed by Cloud Assistant (`ALIYUN::ECS::RunCommand`); the script reports how it ended to a
 //! wait condition, so a failed deploy fails the stack operation.
 
+pub mod cluster;
+
 use serde::Serialize;
 
 use crate::error::Error;
