@@ -26,6 +26,8 @@ struct View {
     /// `cost.json`: the report for `futurestack diff` and machines (empty: none).
     cost_json: String,
     artifacts: Vec<[String; 2]>,
+    /// On ACK: `(service, object, pods, requests per pod, disks per pod)`.
+    workloads: Vec<[String; 5]>,
 }
 
 /// The logs section of `STACK.md`.
@@ -188,6 +190,11 @@ fn describe(path: &str) -> &'static str {
         p if p.starts_with("grafana/dashboards/") => "Grafana overview dashboard",
         p if p.starts_with("grafana/") => "Grafana provisioning",
         p if p.starts_with("nginx/") => "nginx: the public entry and its routes",
+        "k8s/apply.sh" => "creates the Secrets from the deploy's variables, then applies `k8s/`",
+        "k8s/prometheus.yml" => {
+            "Prometheus in the cluster: Kubernetes service discovery of the same jobs"
+        }
+        p if p.starts_with("k8s/") => "Kubernetes manifests (ACK), one file per kind of object",
         p if p.starts_with("ros/") => "Alibaba Cloud ROS template: the host and managed services",
         p if p.ends_with(".tftpl") => "first-boot script of the host (Terraform template)",
         p if p.starts_with("terraform/") => "Terraform (alicloud): the host and managed services",
@@ -203,9 +210,14 @@ pub fn render(
     earlier: &Files,
 ) -> Result<Files, Error> {
     let host = &stack.host;
+    let cluster = stack.kubernetes.as_ref();
     let services = stack
         .services
         .iter()
+        // On ACK: what the cluster runs, and what it uses outside.
+        .filter(|s| {
+            cluster.is_none_or(|c| c.workload(&s.name).is_some() || c.outside.contains(&s.name))
+        })
         .map(|s| {
             let what = if s.managed.is_some() {
                 format!("{} (managed)", s.kind.as_str())
@@ -289,7 +301,67 @@ pub fn render(
         })
         .collect();
     let b = budget(stack);
-    let capacity = vec![
+    let capacity = match cluster {
+        Some(c) => cluster_capacity(stack, c),
+        None => host_capacity(&b),
+    };
+    let workloads = cluster.map(|c| workload_rows(stack, c)).unwrap_or_default();
+    let artifacts = earlier
+        .keys()
+        .map(|path| [path.clone(), describe(path).to_owned()])
+        .filter(|[_, d]| !d.is_empty())
+        .collect();
+    let host_line = match cluster {
+        Some(c) => {
+            format!(
+                "ACK (Kubernetes {}), namespace `{}`: {} nodes of {} ({} vCPUs, {}) in {}, system disk {}",
+                c.version,
+                c.namespace,
+                c.nodes,
+                host.instance_type,
+                host.vcpus,
+                host.memory,
+                host.region,
+                crate::model::kubernetes::system_disk_gib(stack)
+            ) + "GiB"
+        }
+        None => format!(
+            "{} ({} vCPUs, {}) in {}, system disk {}{}",
+            host.instance_type,
+            host.vcpus,
+            host.memory,
+            host.region,
+            host.disk,
+            host.data_disk
+                .map(|d| format!(", data disk {d}"))
+                .unwrap_or_default()
+        ),
+    };
+    let view = View {
+        project: stack.project.clone(),
+        env: stack.env.clone(),
+        tier: stack.tier.as_str(),
+        host: host_line,
+        services,
+        routes,
+        graph: graph::mermaid(stack),
+        capacity,
+        cost: stack.cost.as_ref().map(CostView::of),
+        logs: logs_view(stack),
+        cost_json: stack
+            .cost
+            .as_ref()
+            .map(|r| cost_json(stack, r))
+            .unwrap_or_default(),
+        artifacts,
+        workloads,
+    };
+    render::render_target(templates, env, dir, stack, &view)
+}
+
+/// The host's budget: limits against what it has.
+fn host_capacity(b: &crate::cost::Budget) -> Vec<[String; 3]> {
+    vec![
         [
             "CPU".to_owned(),
             format!("{} of {} vCPUs", format_cpus(b.cpus_used), b.cpus_available),
@@ -305,41 +377,80 @@ pub fn render(
             format!("{} of {} MiB", b.disk_used_mib, b.disk_mib),
             percent(b.disk_used_mib as f64, b.disk_mib as f64),
         ],
-    ];
-    let artifacts = earlier
-        .keys()
-        .map(|path| [path.clone(), describe(path).to_owned()])
-        .filter(|[_, d]| !d.is_empty())
-        .collect();
-    let view = View {
-        project: stack.project.clone(),
-        env: stack.env.clone(),
-        tier: stack.tier.as_str(),
-        host: format!(
-            "{} ({} vCPUs, {}) in {}, system disk {}{}",
-            host.instance_type,
-            host.vcpus,
-            host.memory,
-            host.region,
-            host.disk,
-            host.data_disk
-                .map(|d| format!(", data disk {d}"))
-                .unwrap_or_default()
-        ),
-        services,
-        routes,
-        graph: graph::mermaid(stack),
-        capacity,
-        cost: stack.cost.as_ref().map(CostView::of),
-        logs: logs_view(stack),
-        cost_json: stack
-            .cost
-            .as_ref()
-            .map(|r| cost_json(stack, r))
-            .unwrap_or_default(),
-        artifacts,
-    };
-    render::render_target(templates, env, dir, stack, &view)
+    ]
+}
+
+/// On ACK: the pods' requests at their most replicas against what the nodes
+/// have for pods, and the disk claims against what the nodes mount.
+fn cluster_capacity(stack: &Stack, c: &crate::model::kubernetes::Cluster) -> Vec<[String; 3]> {
+    use crate::model::kubernetes::{Controller, DISKS_PER_NODE};
+    let host = &stack.host;
+    let nodes = f64::from(c.nodes);
+    let (mut cpus, mut mib) = (0.0, 0u64);
+    for w in c
+        .workloads
+        .iter()
+        .filter(|w| w.controller != Controller::Job)
+    {
+        if let Some(s) = stack.service(&w.service) {
+            cpus += s.cpus * f64::from(w.max_replicas());
+            mib += s.memory.mib() * u64::from(w.max_replicas());
+        }
+    }
+    let node_cpus = (f64::from(host.vcpus) - host.reserved.cpus) * nodes;
+    let node_mib =
+        host.memory.mib().saturating_sub(host.reserved.memory.mib()) * u64::from(c.nodes);
+    let disks = DISKS_PER_NODE * u64::from(c.nodes);
+    vec![
+        [
+            "CPU requests".to_owned(),
+            format!("{} of {} vCPUs", format_cpus(cpus), format_cpus(node_cpus)),
+            percent(cpus, node_cpus),
+        ],
+        [
+            "memory requests".to_owned(),
+            format!("{mib} of {node_mib} MiB"),
+            percent(mib as f64, node_mib as f64),
+        ],
+        [
+            "disk claims".to_owned(),
+            format!("{} of {disks}", c.disks()),
+            percent(c.disks() as f64, disks as f64),
+        ],
+    ]
+}
+
+/// On ACK: what runs each service, how many pods, what one asks for.
+fn workload_rows(stack: &Stack, c: &crate::model::kubernetes::Cluster) -> Vec<[String; 5]> {
+    use crate::model::kubernetes::Controller;
+    c.workloads
+        .iter()
+        .filter_map(|w| {
+            let s = stack.service(&w.service)?;
+            let object = match w.controller {
+                Controller::Deployment => "Deployment",
+                Controller::StatefulSet => "StatefulSet",
+                Controller::Job => "Job",
+            };
+            let pods = match w.autoscale {
+                Some(a) => format!("{} to {} (CPU {}%)", a.min, a.max, a.cpu_percent),
+                None => w.replicas.to_string(),
+            };
+            let disks = w
+                .disks
+                .iter()
+                .map(|d| format!("{} {}GiB on {}", d.name, d.size_gib, c.storage_class))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some([
+                w.service.clone(),
+                object.to_owned(),
+                pods,
+                format!("{} CPU, {}", format_cpus(s.cpus), s.memory),
+                disks,
+            ])
+        })
+        .collect()
 }
 
 /// The files [`render`] writes with the embedded templates, without
