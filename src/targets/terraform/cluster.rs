@@ -5,7 +5,7 @@
 //! `terraform apply`, `k8s/apply.sh` does (README, "Scaling out to ACK").
 
 use super::super::hcl::{Block, list, raw, render as hcl, string};
-use super::{managed, variable, versions};
+use super::{managed, secret_variable, variable, versions};
 use crate::model::Stack;
 use crate::model::cloud;
 use crate::model::kubernetes::{self as k8s, Cluster};
@@ -43,22 +43,7 @@ pub fn render(stack: &Stack, cluster: &Cluster) -> Files {
     ];
     for (service, _) in cloud::managed(stack) {
         if let Some(s) = cloud::secret_for(stack, service, "password") {
-            vars.push(
-                variable(&s.tf_variable, "string", &s.description, None)
-                    .attr("sensitive", raw("true"))
-                    .block(
-                        Block::new("validation", &[])
-                            .attr(
-                                "condition",
-                                raw(format!(
-                                    "can(regex({}, var.{}))",
-                                    string(cloud::SECRET_PATTERN),
-                                    s.tf_variable
-                                )),
-                            )
-                            .attr("error_message", string(cloud::SECRET_RULE)),
-                    ),
-            );
+            vars.push(secret_variable(&s));
         }
     }
     let mut kubernetes = Block::new("resource", &["alicloud_cs_managed_kubernetes", "main"])

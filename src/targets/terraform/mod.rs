@@ -208,24 +208,27 @@ fn variables(stack: &Stack) -> Vec<Block> {
         ));
     }
     for s in cloud::secrets(stack) {
-        variables.push(
-            variable(&s.tf_variable, "string", &s.description, None)
-                .attr("sensitive", raw("true"))
-                .block(
-                    Block::new("validation", &[])
-                        .attr(
-                            "condition",
-                            raw(format!(
-                                "can(regex({}, var.{}))",
-                                string(cloud::SECRET_PATTERN),
-                                s.tf_variable
-                            )),
-                        )
-                        .attr("error_message", string(cloud::SECRET_RULE)),
-                ),
-        );
+        variables.push(secret_variable(&s));
     }
     variables
+}
+
+/// A secret's variable: sensitive, and checked against what the deploy accepts.
+pub(super) fn secret_variable(s: &cloud::CloudSecret) -> Block {
+    variable(&s.tf_variable, "string", &s.description, None)
+        .attr("sensitive", raw("true"))
+        .block(
+            Block::new("validation", &[])
+                .attr(
+                    "condition",
+                    raw(format!(
+                        "can(regex({}, var.{}))",
+                        string(cloud::SECRET_PATTERN),
+                        s.tf_variable
+                    )),
+                )
+                .attr("error_message", string(cloud::SECRET_RULE)),
+        )
 }
 
 /// The host the templates create: network, security group, instance, its data
