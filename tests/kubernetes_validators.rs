@@ -200,7 +200,8 @@ fn run_apply(dir: &Path, env: &[(String, String)]) -> (bool, String, String) {
     std::fs::write(
         bin.join("kubectl"),
         format!(
-            "#!/bin/sh\nprintf 'ARGS' >> '{log}'\nfor a in \"$@\"; do printf ' [%s]' \"$a\" >> '{log}'; done\necho >> '{log}'\ncase \"$*\" in *--from-file=*) printf 'STDIN %s\\n' \"$(cat)\" >> '{log}';; esac\n",
+            // One write per call: the two ends of a pipeline run at once.
+            "#!/bin/sh\nrec=ARGS\nfor a in \"$@\"; do rec=\"$rec [$a]\"; done\ncase \"$*\" in *--from-file=*) rec=\"$rec\nSTDIN $(cat)\";; esac\nprintf '%s\\n' \"$rec\" >> '{log}'\n",
             log = log.display()
         ),
     )
@@ -259,7 +260,7 @@ fn apply_script_passes_secrets_on_stdin_and_applies_every_file() {
         env.push(("FUTURESTACK_TLS_KEY".into(), key.display().to_string()));
         let (ok, stderr, log) = run_apply(&dir, &env);
         assert!(ok, "{}: {stderr}\n{log}", dir.display());
-        let args: Vec<&str> = log.lines().filter(|l| l.starts_with("ARGS")).collect();
+        let args: Vec<&str> = log.lines().filter(|l| l.starts_with("ARGS ")).collect();
         // Every secret value arrived on standard input, intact, and in no argument list.
         for (var, value) in env
             .iter()
