@@ -166,6 +166,17 @@ fn secrets_reach_the_host_only_as_oos_references() {
         assert_eq!(tf_secrets.len(), secrets.len(), "{}", dir.display());
         let leaks = terraform_leaks(&read("terraform/main.tf"), &tf_secrets);
         assert!(leaks.is_empty(), "{}: {leaks:#?}", dir.display());
+        // On ACK there is no host to deploy to: `k8s/apply.sh` creates the
+        // Secrets (tests/kubernetes_validators.rs holds it to stdin only).
+        if dir.join("k8s").is_dir() {
+            assert!(
+                !dir.join("terraform/deploy.sh.tftpl").exists(),
+                "{}",
+                dir.display()
+            );
+            checked += 1;
+            continue;
+        }
         // The deploy script is a template of no secret: its only variables are
         // the data disk's id and, for ROS, the wait condition.
         let script = read("terraform/deploy.sh.tftpl");
