@@ -179,6 +179,23 @@ impl Cluster {
         self.workloads.iter().find(|w| w.service == service)
     }
 
+    /// CPUs and MiB the long-running pods ask for at their most replicas
+    /// (requests equal limits; a Job's pod ends before the others need it).
+    pub fn requests(&self, stack: &Stack) -> (f64, u64) {
+        let (mut cpus, mut mib) = (0.0, 0);
+        for w in self
+            .workloads
+            .iter()
+            .filter(|w| w.controller != Controller::Job)
+        {
+            if let Some(s) = stack.service(&w.service) {
+                cpus += s.cpus * f64::from(w.max_replicas());
+                mib += s.memory.mib() * u64::from(w.max_replicas());
+            }
+        }
+        (cpus, mib)
+    }
+
     /// Disks the pods claim at most (every replica of every StatefulSet).
     pub fn disks(&self) -> u64 {
         self.workloads
@@ -431,18 +448,8 @@ fn nodes_needed(spec: &Spec, stack: &Stack, cluster: &Cluster) -> u32 {
     let host = &stack.host;
     let node_cpus = (f64::from(host.vcpus) - host.reserved.cpus) * usable;
     let node_mib = (host.memory.mib().saturating_sub(host.reserved.memory.mib())) as f64 * usable;
-    let (mut cpus, mut mib) = (0.0, 0.0);
-    for w in cluster
-        .workloads
-        .iter()
-        .filter(|w| w.controller != Controller::Job)
-    {
-        if let Some(s) = stack.service(&w.service) {
-            let n = f64::from(w.max_replicas());
-            cpus += s.cpus * n;
-            mib += s.memory.mib() as f64 * n;
-        }
-    }
+    let (cpus, mib) = cluster.requests(stack);
+    let mib = mib as f64;
     let by_cpu = if node_cpus > 0.0 {
         (cpus / node_cpus).ceil()
     } else {

@@ -383,20 +383,10 @@ fn host_capacity(b: &crate::cost::Budget) -> Vec<[String; 3]> {
 /// On ACK: the pods' requests at their most replicas against what the nodes
 /// have for pods, and the disk claims against what the nodes mount.
 fn cluster_capacity(stack: &Stack, c: &crate::model::kubernetes::Cluster) -> Vec<[String; 3]> {
-    use crate::model::kubernetes::{Controller, DISKS_PER_NODE};
+    use crate::model::kubernetes::DISKS_PER_NODE;
     let host = &stack.host;
     let nodes = f64::from(c.nodes);
-    let (mut cpus, mut mib) = (0.0, 0u64);
-    for w in c
-        .workloads
-        .iter()
-        .filter(|w| w.controller != Controller::Job)
-    {
-        if let Some(s) = stack.service(&w.service) {
-            cpus += s.cpus * f64::from(w.max_replicas());
-            mib += s.memory.mib() * u64::from(w.max_replicas());
-        }
-    }
+    let (cpus, mib) = c.requests(stack);
     let node_cpus = (f64::from(host.vcpus) - host.reserved.cpus) * nodes;
     let node_mib =
         host.memory.mib().saturating_sub(host.reserved.memory.mib()) * u64::from(c.nodes);

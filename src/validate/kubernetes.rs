@@ -33,7 +33,7 @@ pub fn check(ctx: &mut Ctx) {
     storage_class(ctx);
     for w in &cluster.workloads {
         replicated_disks(ctx, w);
-        too_large(ctx, cluster, w);
+        too_large(ctx, w);
         port_names(ctx, &w.service);
     }
     for (name, s) in &spec.services {
@@ -182,7 +182,7 @@ fn replicated_disks(ctx: &mut Ctx, w: &kubernetes::Workload) {
     );
 }
 
-fn too_large(ctx: &mut Ctx, cluster: &Cluster, w: &kubernetes::Workload) {
+fn too_large(ctx: &mut Ctx, w: &kubernetes::Workload) {
     let Some(s) = ctx.stack.service(&w.service) else {
         return;
     };
@@ -204,7 +204,6 @@ fn too_large(ctx: &mut Ctx, cluster: &Cluster, w: &kubernetes::Workload) {
         .at_opt(at)
         .with_help("no node could run it: lower its `resources`, or choose a larger `host.instance_type` for the nodes"),
     );
-    let _ = cluster;
 }
 
 /// Kubernetes port names are IANA service names: at most 15 lowercase
