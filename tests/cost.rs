@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use support::{repo, run_in, shipped_copy};
+use support::{repo, run_in, shipped_copy, yaml};
 
 /// Runs `tests/sandbox/cost-check.py PRICES REPORTS`: (success, output).
 fn cost_check(prices: &Path, reports: &str) -> (bool, String) {
@@ -269,4 +269,116 @@ fn old_prices_and_prices_from_the_future_are_warned_about() {
         ],
     );
     assert_eq!(denied.code, 1, "{}", denied.stderr);
+}
+
+/// On ACK the report prices what the templates build: as many nodes as the
+/// node pool has, their system disks, and the GiB the manifests claim (read
+/// back from `k8s/`); with a node type the table makes cheaper, it names the
+/// pool of that type and what it saves, and the arithmetic holds.
+#[test]
+fn the_cluster_is_priced_as_the_templates_build_it() {
+    type J = serde_json::Value;
+    let case = repo().join("tests/cases/ack");
+    let golden = case.join("golden/ack");
+    let report = &reports(&case, &[])[0];
+    assert!(report.get("capacity").is_none(), "{report}");
+    let quantity = |sku: &str, item: &str| {
+        report["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["sku"] == sku && l["item"].as_str().unwrap().starts_with(item))
+            .unwrap_or_else(|| panic!("no line {item} ({sku}): {report}"))["quantity"]
+            .as_u64()
+            .unwrap()
+    };
+    let tf = std::fs::read_to_string(golden.join("terraform/variables.tf")).unwrap();
+    let nodes: u64 = tf
+        .split("variable \"node_count\"")
+        .nth(1)
+        .and_then(|v| v.split("default     = ").nth(1))
+        .and_then(|v| v.lines().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ros = yaml(&golden.join("ros/template.yaml"));
+    assert_eq!(
+        ros["Parameters"]["NodeCount"]["Default"].as_u64(),
+        Some(nodes)
+    );
+    assert_eq!(quantity("ecs.c7.xlarge", "worker nodes"), nodes);
+    assert_eq!(report["nodes"]["nodes"].as_u64(), Some(nodes));
+    let main = std::fs::read_to_string(golden.join("terraform/main.tf")).unwrap();
+    let system: u64 = main
+        .split("system_disk_size     = ")
+        .nth(1)
+        .and_then(|v| v.lines().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        quantity("disk.cloud_essd", "node system disks"),
+        system * nodes
+    );
+    // Each StatefulSet's claims once per replica, each PVC once.
+    let gib = |q: &J| {
+        q.as_str()
+            .unwrap()
+            .strip_suffix("Gi")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let mut claimed = 0;
+    let sets = std::fs::read_to_string(golden.join("k8s/statefulsets.yaml")).unwrap();
+    for set in serde_saphyr::from_multiple::<J>(&sets).unwrap() {
+        let replicas = set["spec"]["replicas"].as_u64().unwrap();
+        for t in set["spec"]["volumeClaimTemplates"].as_array().unwrap() {
+            claimed += replicas * gib(&t["spec"]["resources"]["requests"]["storage"]);
+        }
+    }
+    let pvcs = golden.join("k8s/persistentvolumeclaims.yaml");
+    if pvcs.exists() {
+        for pvc in
+            serde_saphyr::from_multiple::<J>(&std::fs::read_to_string(pvcs).unwrap()).unwrap()
+        {
+            claimed += gib(&pvc["spec"]["resources"]["requests"]["storage"]);
+        }
+    }
+    assert!(claimed > 0);
+    assert_eq!(quantity("disk.cloud_essd", "disk claims"), claimed);
+    assert_eq!(quantity("cs.ack.pro.small", "cluster fee"), 1);
+    assert_eq!(quantity("nat.gateway", "NAT gateway"), 1);
+    // No type of the table is cheaper for these pods.
+    assert!(report["nodes"]["cheaper"].is_null(), "{report}");
+    let json = run_in(&case, &["cost", "--format", "json"]).stdout;
+    let (ok, log) = cost_check(&case.join("prices.yaml"), &json);
+    assert!(ok, "{log}");
+
+    // ecs.c7.2xlarge at a lower price: two of them hold what four of the
+    // spec's type do, for less.
+    let dir = tempfile::tempdir().unwrap();
+    support::copy_dir(&case, dir.path());
+    support::edit(
+        dir.path(),
+        "prices.yaml",
+        "ecs.c7.2xlarge: {hourly: 1.56, monthly: 684.00",
+        "ecs.c7.2xlarge: {hourly: 1.20, monthly: 600.00",
+    );
+    let cheaper = &reports(dir.path(), &[])[0]["nodes"]["cheaper"];
+    assert_eq!(cheaper["instance_type"], "ecs.c7.2xlarge", "{cheaper}");
+    assert_eq!(cheaper["nodes"], 2);
+    let text = run_in(dir.path(), &["cost"]).stdout;
+    assert!(
+        text.contains("2 nodes of ecs.c7.2xlarge (8 vCPUs, 16 GiB) would hold them for -525.60 CNY a month pay-as-you-go, -168.00 by subscription"),
+        "{text}"
+    );
+    let json = run_in(dir.path(), &["cost", "--format", "json"]).stdout;
+    let (ok, log) = cost_check(&dir.path().join("prices.yaml"), &json);
+    assert!(ok, "{log}");
+    // The checker catches a change that is not the difference of the pools.
+    let mut parsed: J = serde_json::from_str(&json).unwrap();
+    parsed[0]["nodes"]["cheaper"]["change"]["subscription"] = "-1.00".into();
+    let (ok, log) = cost_check(&dir.path().join("prices.yaml"), &parsed.to_string());
+    assert!(!ok && log.contains("node pool change"), "{log}");
 }

@@ -5,6 +5,7 @@
 
 mod capacity;
 pub mod catalog;
+mod cluster;
 mod money;
 mod prices;
 pub mod text;
@@ -12,6 +13,7 @@ pub mod text;
 use serde::Serialize;
 
 pub use capacity::{Budget, Capacity, Shape, budget, capacity};
+pub use cluster::{NodeChoice, NodePool, fee_sku};
 pub use money::Money;
 pub use prices::{Price, PriceTable};
 
@@ -78,7 +80,12 @@ pub struct Report {
     pub environment: String,
     pub currency: String,
     pub prices: TableUsed,
-    pub capacity: Capacity,
+    /// The host against what the stack needs (none on ACK: see `nodes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
+    /// On ACK: the node pool, what its pods ask for, and a cheaper pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<NodePool>,
     pub lines: Vec<Line>,
     pub total: Total,
     pub upgrade: Option<Upgrade>,
@@ -206,46 +213,11 @@ pub fn report(
             host: host.region.clone(),
         });
     }
-    let capacity = capacity(stack, cost.headroom);
     let mut notes = Vec::new();
-    let mut lines = Vec::new();
-    let disk_sku = format!("disk.{}", host.disk_category.as_str());
-    let gib = |size: crate::spec::ByteSize| size.mib().div_ceil(1024);
-    lines.extend(pricer.line(
-        format!("instance {}", host.instance_type),
-        host.instance_type.clone(),
-        1,
-        "instance",
-        Billing::Rate,
-    ));
-    lines.extend(pricer.line(
-        "system disk".into(),
-        disk_sku.clone(),
-        gib(host.disk),
-        "GiB",
-        Billing::Rate,
-    ));
-    if let Some(data) = host.data_disk {
-        lines.extend(pricer.line(
-            "data disk".into(),
-            disk_sku,
-            gib(data),
-            "GiB",
-            Billing::Rate,
-        ));
-    }
-    match host.mode {
-        HostMode::New => {
-            lines.extend(pricer.line("elastic IP".into(), "eip".into(), 1, "instance", Billing::Rate));
-            match cost.egress {
-                Some(egress) => lines.extend(pricer.line("internet traffic out".into(), "internet.egress".into(), gib(egress), "GiB", Billing::Usage)),
-                None => notes.push("no internet traffic is priced: set `cost.egress` to the GiB the host sends out a month".to_owned()),
-            }
-        }
-        HostMode::Existing => notes.push(
-            "the existing host's public address and traffic are billed as they are today; they are not the stack's".to_owned(),
-        ),
-    }
+    let mut lines = match &stack.kubernetes {
+        Some(k) => cluster::lines(&mut pricer, stack, k, cost, &mut notes),
+        None => host_lines(&mut pricer, stack, cost, &mut notes),
+    };
     for (service, m) in crate::model::cloud::managed(stack) {
         let unit = if m.nodes > 1 { "node" } else { "instance" };
         lines.extend(pricer.line(
@@ -293,8 +265,16 @@ pub fn report(
             Billing::Usage,
         ));
     }
-    let upgrade = match (&capacity.smallest_fit, capacity.host_fits) {
-        (Some(to), false) if to.instance_type != host.instance_type => {
+    let capacity = stack
+        .kubernetes
+        .is_none()
+        .then(|| capacity(stack, cost.headroom));
+    let nodes = stack
+        .kubernetes
+        .as_ref()
+        .map(|k| cluster::pool(&pricer, stack, k, cost.headroom, &lines));
+    let upgrade = match capacity.as_ref().map(|c| (&c.smallest_fit, c.host_fits)) {
+        Some((Some(to), false)) if to.instance_type != host.instance_type => {
             let to_line = pricer.line(
                 format!("instance {} (recommended)", to.instance_type),
                 to.instance_type.clone(),
@@ -315,7 +295,7 @@ pub fn report(
                 _ => None,
             }
         }
-        (None, false) => {
+        Some((None, false)) => {
             notes.push(format!(
                 "no c, g or r type of generation {} offers what the stack wants",
                 catalog::generation_of(&host.instance_type)
@@ -337,9 +317,59 @@ pub fn report(
         },
         total: Total::of(&lines),
         capacity,
+        nodes,
         lines,
         upgrade,
         notes,
         named_at: None,
     })
+}
+
+/// The host's lines: its instance, disks, and on a new host its elastic IP and traffic.
+fn host_lines(
+    pricer: &mut Pricer,
+    stack: &Stack,
+    cost: &crate::spec::Cost,
+    notes: &mut Vec<String>,
+) -> Vec<Line> {
+    let host = &stack.host;
+    let mut lines = Vec::new();
+    let disk_sku = format!("disk.{}", host.disk_category.as_str());
+    let gib = |size: crate::spec::ByteSize| size.mib().div_ceil(1024);
+    lines.extend(pricer.line(
+        format!("instance {}", host.instance_type),
+        host.instance_type.clone(),
+        1,
+        "instance",
+        Billing::Rate,
+    ));
+    lines.extend(pricer.line(
+        "system disk".into(),
+        disk_sku.clone(),
+        gib(host.disk),
+        "GiB",
+        Billing::Rate,
+    ));
+    if let Some(data) = host.data_disk {
+        lines.extend(pricer.line(
+            "data disk".into(),
+            disk_sku,
+            gib(data),
+            "GiB",
+            Billing::Rate,
+        ));
+    }
+    match host.mode {
+        HostMode::New => {
+            lines.extend(pricer.line("elastic IP".into(), "eip".into(), 1, "instance", Billing::Rate));
+            match cost.egress {
+                Some(egress) => lines.extend(pricer.line("internet traffic out".into(), "internet.egress".into(), gib(egress), "GiB", Billing::Usage)),
+                None => notes.push("no internet traffic is priced: set `cost.egress` to the GiB the host sends out a month".to_owned()),
+            }
+        }
+        HostMode::Existing => notes.push(
+            "the existing host's public address and traffic are billed as they are today; they are not the stack's".to_owned(),
+        ),
+    }
+    lines
 }

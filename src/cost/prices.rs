@@ -15,7 +15,8 @@ use super::Money;
 /// cloud disk), `eip` (an elastic IP paid by traffic), `internet.egress` (per
 /// GiB out), a managed service's class (`rds.mysql.s2.large`,
 /// `redis.master.small.default`, ...), `storage.<kind>` (per GiB of a managed
-/// database's storage), `sls.storage` and `sls.ingest` (per GiB of logs).
+/// database's storage), `sls.storage` and `sls.ingest` (per GiB of logs);
+/// on ACK `cs.ack.pro.small` (the cluster's fee) and `nat.gateway`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceTable {

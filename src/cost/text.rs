@@ -3,11 +3,35 @@
 
 use std::fmt::Write as _;
 
-use super::{Capacity, Report};
+use super::{Capacity, NodePool, Report};
 use crate::targets::compose::format_cpus;
 
-/// What the stack needs, with and without headroom.
-pub fn needs(c: &Capacity) -> String {
+/// What the stack needs, with and without headroom (on ACK: what its pods ask for).
+pub fn needs(r: &Report) -> String {
+    match (&r.capacity, &r.nodes) {
+        (Some(c), _) => host_needs(c),
+        (None, Some(p)) => pool_needs(p),
+        (None, None) => String::new(),
+    }
+}
+
+fn pool_needs(p: &NodePool) -> String {
+    let claims = if p.disk_claims > 0 {
+        format!(
+            ", and {} disk claims of {} GiB in all",
+            p.disk_claims, p.claimed_gib
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "the pods ask for {} vCPUs and {} MiB at their most replicas (requests equal limits){claims}",
+        format_cpus(p.cpus),
+        p.memory_mib
+    )
+}
+
+fn host_needs(c: &Capacity) -> String {
     let volumes = if c.volumes_gib > 0 {
         format!(", and {} GiB of volumes", c.volumes_gib)
     } else {
@@ -23,9 +47,48 @@ pub fn needs(c: &Capacity) -> String {
     )
 }
 
-/// Whether the host fits, and what would.
+/// Whether the host fits, and what would (on ACK: the node pool, and a cheaper one).
 pub fn verdict(r: &Report) -> String {
-    let c = &r.capacity;
+    match (&r.capacity, &r.nodes) {
+        (Some(c), _) => host_verdict(r, c),
+        (None, Some(p)) => pool_verdict(r, p),
+        (None, None) => String::new(),
+    }
+}
+
+fn pool_verdict(r: &Report, p: &NodePool) -> String {
+    let shape = crate::cost::catalog::lookup(&p.instance_type)
+        .map(|t| format!(" ({} vCPUs, {} GiB)", t.vcpus, t.memory_gib))
+        .unwrap_or_default();
+    let why = if p.from_budget {
+        format!(
+            "hold them with {}% of each node's room kept free (at least 2 nodes)",
+            p.headroom_percent
+        )
+    } else {
+        "as `kubernetes.nodes` says".to_owned()
+    };
+    let mut out = format!(
+        "{} worker nodes of `{}`{shape} {why}",
+        p.nodes, p.instance_type
+    );
+    if let Some(c) = &p.cheaper {
+        let _ = write!(
+            out,
+            "; {} nodes of `{}` ({} vCPUs, {} GiB) would hold them for {} {} a month pay-as-you-go, {} by subscription (set `host.instance_type`, `vcpus` and `memory`)",
+            c.nodes,
+            c.instance_type,
+            c.vcpus,
+            c.memory_gib,
+            c.change.pay_as_you_go.signed(),
+            r.currency,
+            c.change.subscription.signed()
+        );
+    }
+    out
+}
+
+fn host_verdict(r: &Report, c: &Capacity) -> String {
     let host = format!(
         "`{}` ({} vCPUs, {} GiB)",
         c.host.instance_type, c.host.vcpus, c.host.memory_gib
@@ -131,7 +194,7 @@ pub fn sentence(text: &str) -> String {
 pub fn plain(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", r.environment, table_note(r).replace('`', ""));
-    let _ = writeln!(out, "  {}", needs(&r.capacity).replace('`', ""));
+    let _ = writeln!(out, "  {}", needs(r).replace('`', ""));
     let _ = writeln!(out, "  {}", verdict(r).replace('`', ""));
     let mut rows = rows(r);
     rows.push([

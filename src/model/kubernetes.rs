@@ -203,6 +203,34 @@ impl Cluster {
             .map(|w| w.disks.len() as u64 * u64::from(w.max_replicas()))
             .sum()
     }
+
+    /// GiB the disk claims provision at most (every replica's).
+    pub fn claimed_gib(&self) -> u64 {
+        self.workloads
+            .iter()
+            .map(|w| w.disks.iter().map(|d| d.size_gib).sum::<u64>() * u64::from(w.max_replicas()))
+            .sum()
+    }
+
+    /// The largest pod of a long-running workload: its CPUs and MiB (what
+    /// one node must have free for pods).
+    pub fn largest_pod(&self, stack: &Stack) -> (f64, u64) {
+        self.workloads
+            .iter()
+            .filter(|w| w.controller != Controller::Job)
+            .filter_map(|w| stack.service(&w.service))
+            .fold((0.0, 0), |(c, m), s| (c.max(s.cpus), m.max(s.memory.mib())))
+    }
+
+    /// The ECS disk category the storage class provisions (the one it tries
+    /// first, for `alicloud-disk-topology-alltype`), as the price table names it.
+    pub fn disk_category(&self) -> &'static str {
+        match self.storage_class.as_str() {
+            "alicloud-disk-ssd" => "cloud_ssd",
+            "alicloud-disk-efficiency" => "cloud_efficiency",
+            _ => "cloud_essd",
+        }
+    }
 }
 
 /// Whether futurestack runs `service` in the cluster: the spec's own
@@ -443,11 +471,31 @@ fn workload(spec: &Spec, s: &Service) -> Workload {
 /// else 20%), at most `max` replicas each, and never fewer than 2 (a node can
 /// be drained without stopping the stack).
 fn nodes_needed(spec: &Spec, stack: &Stack, cluster: &Cluster) -> u32 {
-    let headroom = spec.cost.as_ref().map_or(20, |c| c.headroom).min(90);
-    let usable = f64::from(100 - headroom) / 100.0;
+    let headroom = spec.cost.as_ref().map_or(20, |c| c.headroom);
     let host = &stack.host;
-    let node_cpus = (f64::from(host.vcpus) - host.reserved.cpus) * usable;
-    let node_mib = (host.memory.mib().saturating_sub(host.reserved.memory.mib())) as f64 * usable;
+    nodes_for(
+        stack,
+        cluster,
+        headroom,
+        f64::from(host.vcpus),
+        host.memory.mib(),
+    )
+}
+
+/// Nodes of `vcpus` and `memory_mib` each (less the host's reservation) that
+/// hold the pods' requests at their most replicas with `headroom` percent
+/// kept free, and the disk claims: at least 2, at most 100.
+pub fn nodes_for(
+    stack: &Stack,
+    cluster: &Cluster,
+    headroom: u32,
+    vcpus: f64,
+    memory_mib: u64,
+) -> u32 {
+    let usable = f64::from(100 - headroom.min(90)) / 100.0;
+    let reserved = &stack.host.reserved;
+    let node_cpus = (vcpus - reserved.cpus) * usable;
+    let node_mib = memory_mib.saturating_sub(reserved.memory.mib()) as f64 * usable;
     let (cpus, mib) = cluster.requests(stack);
     let mib = mib as f64;
     let by_cpu = if node_cpus > 0.0 {

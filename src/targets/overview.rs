@@ -147,7 +147,7 @@ impl CostView {
         use crate::cost::text;
         CostView {
             table: text::sentence(&text::table_note(r)),
-            needs: text::sentence(&text::needs(&r.capacity)),
+            needs: text::sentence(&text::needs(r)),
             verdict: text::sentence(&text::verdict(r)),
             lines: text::rows(r),
             total: [

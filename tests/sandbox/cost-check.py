@@ -7,8 +7,9 @@ Reads the price table with PyYAML and every report with json, then checks, in
 exact decimals (Python's `decimal`, not futurestack's fixed point): each
 line's unit price is the table's, pay-as-you-go is hourly x 730 x quantity
 (or per_gib x quantity), subscription is monthly x quantity (or per_gib x
-quantity), the totals are the sums, and an upgrade's change is the difference
-of the two instance prices. Exits 1 with the first discrepancy.
+quantity), the totals are the sums, an upgrade's change is the difference
+of the two instance prices, and on ACK a cheaper node pool's change is the
+difference of the two pools. Exits 1 with the first discrepancy.
 """
 import json
 import sys
@@ -74,6 +75,17 @@ def main():
             change = upgrade["change"]
             if Decimal(change["pay_as_you_go"]) != want_payg or Decimal(change["subscription"]) != want_sub:
                 fail(f"{env}: upgrade change {change} is not {want_payg}, {want_sub}")
+        pool = report.get("nodes")
+        if pool is not None and pool["cheaper"] is not None:
+            a, b = prices[pool["instance_type"]], prices[pool["cheaper"]["instance_type"]]
+            na, nb = Decimal(pool["nodes"]), Decimal(pool["cheaper"]["nodes"])
+            want_payg = (dec(b["hourly"]) * nb - dec(a["hourly"]) * na) * HOURS
+            want_sub = dec(b["monthly"]) * nb - dec(a["monthly"]) * na
+            change = pool["cheaper"]["change"]
+            if Decimal(change["pay_as_you_go"]) != want_payg or Decimal(change["subscription"]) != want_sub:
+                fail(f"{env}: node pool change {change} is not {want_payg}, {want_sub}")
+            if want_payg >= 0:
+                fail(f"{env}: the cheaper node pool costs no less")
     print(f"cost-check: {len(reports)} report(s), {checked} line(s) agree")
 
 
