@@ -416,6 +416,25 @@ fn expected_pairs(spec: &J, dir: &Path, running: &BTreeSet<String>) -> BTreeSet<
                 out.insert(("prometheus".to_owned(), service));
             }
         }
+        // Alerts go to the Alertmanager the config names, when it runs here.
+        for am in config["alerting"]["alertmanagers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            for target in am["static_configs"][0]["targets"].as_array().unwrap() {
+                let host = target
+                    .as_str()
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                if running.contains(&host) {
+                    out.insert(("prometheus".to_owned(), host));
+                }
+            }
+        }
     }
     out
 }
@@ -478,4 +497,105 @@ fn the_policy_evaluation_sees_an_extra_allowance() {
                  "ingress": [{"from": [sel(&a)]}], "egress": [{"to": [sel(&b)]}]}
     }));
     assert!(allowed_pairs(&all).contains(&(a, b)));
+}
+
+/// The ports Alertmanager's config connects to: each webhook URL's (or its
+/// scheme's) and each smarthost's.
+fn receiver_ports(config: &J) -> BTreeSet<u64> {
+    let mut out = BTreeSet::new();
+    for r in config["receivers"].as_array().unwrap() {
+        for w in r["webhook_configs"].as_array().cloned().unwrap_or_default() {
+            let url = w["url"].as_str().unwrap();
+            let (scheme, rest) = url.split_once("://").unwrap();
+            let host = rest.split('/').next().unwrap();
+            out.insert(match host.rsplit_once(':') {
+                Some((_, port)) => port.parse().unwrap(),
+                None if scheme == "https" => 443,
+                None => 80,
+            });
+        }
+        for e in r["email_configs"].as_array().cloned().unwrap_or_default() {
+            let smarthost = e["smarthost"].as_str().unwrap();
+            out.insert(smarthost.rsplit_once(':').unwrap().1.parse().unwrap());
+        }
+    }
+    out
+}
+
+/// Alertmanager in the cluster reads the same config the monitoring target
+/// writes (and amtool checks), and its NetworkPolicy lets it out to exactly
+/// the ports its receivers need, outside the cluster's pods.
+#[test]
+fn alertmanager_in_the_cluster_reaches_exactly_its_receivers() {
+    let mut seen = 0;
+    for dir in k8s_dirs() {
+        let all = docs(&dir);
+        let Some(map) = all
+            .iter()
+            .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "alertmanager")
+        else {
+            continue;
+        };
+        seen += 1;
+        let text = map["data"]["alertmanager.yml"].as_str().unwrap();
+        let file =
+            std::fs::read_to_string(dir.parent().unwrap().join("alertmanager/alertmanager.yml"))
+                .unwrap();
+        assert_eq!(text, file, "{}", dir.display());
+        let config: J = serde_saphyr::from_str(text).unwrap();
+        let wanted = receiver_ports(&config);
+        assert!(!wanted.is_empty(), "{}", dir.display());
+        let policy = all
+            .iter()
+            .find(|d| d["kind"] == "NetworkPolicy" && d["metadata"]["name"] == "alertmanager")
+            .expect("a policy of its own");
+        let mut outside = BTreeSet::new();
+        for rule in policy["spec"]["egress"].as_array().unwrap() {
+            if rule["to"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p.get("ipBlock").is_some())
+            {
+                for p in rule["ports"].as_array().unwrap() {
+                    outside.insert(p["port"].as_u64().unwrap());
+                }
+            }
+        }
+        assert_eq!(outside, wanted, "{}", dir.display());
+        // Prometheus is told where it is, and the Service is there.
+        let prometheus: J =
+            serde_saphyr::from_str(&std::fs::read_to_string(dir.join("prometheus.yml")).unwrap())
+                .unwrap();
+        let target = prometheus["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"][0]
+            .as_str()
+            .unwrap();
+        let port: u64 = target
+            .strip_prefix("alertmanager:")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(all.iter().any(|d| {
+            d["kind"] == "Service"
+                && d["metadata"]["name"] == "alertmanager"
+                && d["spec"]["ports"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["port"].as_u64() == Some(port))
+        }));
+        if let Some(amtool) = tool_on_path("amtool") {
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().join("alertmanager.yml");
+            std::fs::write(&path, text).unwrap();
+            let (ok, log) = run_tool(Command::new(amtool).arg("check-config").arg(&path));
+            assert!(ok, "{log}");
+        } else {
+            assert!(!in_ci(), "amtool is missing");
+        }
+    }
+    assert!(seen > 0, "no cluster runs Alertmanager");
+    // The guard: a receiver on another port is one the policy does not allow.
+    let config: J = serde_json::json!({"receivers": [{"webhook_configs": [{"url": "http://hooks.example.com:8443/x"}]}]});
+    assert_eq!(receiver_ports(&config), BTreeSet::from([8443]));
 }

@@ -4,6 +4,8 @@
 //!
 //! Every decision is made here; `targets::kubernetes` only writes objects.
 
+mod alerting;
+
 use std::collections::BTreeSet;
 
 use super::{Service, Stack};
@@ -139,6 +141,8 @@ pub enum Why {
     Uses,
     /// Prometheus scrapes a metrics port.
     Scrape,
+    /// Prometheus sends alerts to Alertmanager; Alertmanager to a receiver.
+    Alerts,
 }
 
 /// One allowed connection: from a workload to a workload's port (or an
@@ -235,9 +239,10 @@ impl Cluster {
 
 /// Whether futurestack runs `service` in the cluster: the spec's own
 /// services (apps and self-hosted databases), the database exporters, the
-/// accounts jobs and Prometheus. What only makes sense on a Docker host stays
-/// out: nginx (the Ingress replaces it), the node and blackbox exporters, the
-/// backup and certificate jobs, Alertmanager, Grafana and the chat bridges.
+/// accounts jobs, Prometheus and Alertmanager. What only makes sense on a
+/// Docker host stays out: nginx (the Ingress replaces it), the node and
+/// blackbox exporters, the backup and certificate jobs, Grafana and the chat
+/// bridges (FS197 refuses their receivers on ACK).
 pub fn runs_in_cluster(service: &Service) -> bool {
     if service.external || service.managed.is_some() {
         return false;
@@ -251,7 +256,8 @@ pub fn runs_in_cluster(service: &Service) -> bool {
         | Kind::Neo4j
         | Kind::Weaviate
         | Kind::DatabaseAccounts
-        | Kind::Prometheus => true,
+        | Kind::Prometheus
+        | Kind::Alertmanager => true,
         Kind::Exporter(e) => e != crate::spec::ExporterFor::Nginx,
         _ => false,
     }
@@ -288,9 +294,11 @@ pub fn build(spec: &Spec, stack: &Stack) -> Cluster {
         .services
         .iter()
         .filter(|s| runs_in_cluster(s))
-        // With the Operator, its own Prometheus scrapes the ServiceMonitors.
+        // With the Operator, its own Prometheus scrapes the ServiceMonitors
+        // (and its Alertmanager routes what the PrometheusRule fires).
         .filter(|s| {
-            s.kind != Kind::Prometheus || k.prometheus == PrometheusDiscovery::ServiceDiscovery
+            !matches!(s.kind, Kind::Prometheus | Kind::Alertmanager)
+                || k.prometheus == PrometheusDiscovery::ServiceDiscovery
         })
         .map(|s| workload(spec, s))
         .collect();
@@ -342,6 +350,9 @@ pub fn build(spec: &Spec, stack: &Stack) -> Cluster {
             }
         }
     }
+    if running.contains("alertmanager") {
+        alerting::reach(spec, stack, &running, &mut reach);
+    }
     reach.sort();
     reach.dedup_by(|a, b| a.from == b.from && a.to == b.to && a.port == b.port);
     let nodes_from_budget = k.nodes.is_none();
@@ -389,7 +400,7 @@ fn workload(spec: &Spec, s: &Service) -> Workload {
     let own = spec.services.get(&s.name);
     let controller = if s.restart == Restart::No || s.kind == Kind::DatabaseAccounts {
         Controller::Job
-    } else if s.kind.is_data() || s.kind == Kind::Prometheus {
+    } else if s.kind.is_data() || matches!(s.kind, Kind::Prometheus | Kind::Alertmanager) {
         Controller::StatefulSet
     } else {
         Controller::Deployment

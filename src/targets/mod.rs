@@ -108,7 +108,13 @@ impl Target {
             (Target::Compose | Target::Nginx, ack) => !ack,
             (Target::Kubernetes, ack) => ack,
             (Target::Monitoring, true) => {
-                path.starts_with("prometheus/rules/") || path.starts_with("prometheus/tests/")
+                path.starts_with("prometheus/rules/")
+                    || path.starts_with("prometheus/tests/")
+                    || (path.starts_with("alertmanager/")
+                        && stack
+                            .kubernetes
+                            .as_ref()
+                            .is_some_and(|k| k.workload("alertmanager").is_some()))
             }
             _ => true,
         }

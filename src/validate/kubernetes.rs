@@ -89,6 +89,9 @@ pub fn check(ctx: &mut Ctx) {
     if cluster.ingress_class == Some(IngressClass::Alb) {
         alb_timeouts(ctx);
     }
+    if cluster.workload("alertmanager").is_some() {
+        chat_receivers(ctx);
+    }
     let per_node = cluster.disks().div_ceil(u64::from(cluster.nodes.max(1)));
     if per_node > DISKS_PER_NODE {
         let at = ctx.at(&["kubernetes", "nodes"]);
@@ -204,6 +207,30 @@ fn too_large(ctx: &mut Ctx, w: &kubernetes::Workload) {
         .at_opt(at)
         .with_help("no node could run it: lower its `resources`, or choose a larger `host.instance_type` for the nodes"),
     );
+}
+
+/// DingTalk and WeCom robots are reached through bridges that run on a
+/// Docker host only: on ACK their alerts would go nowhere.
+fn chat_receivers(ctx: &mut Ctx) {
+    let Some(mon) = &ctx.spec.monitoring else {
+        return;
+    };
+    for (name, r) in &mon.receivers {
+        if matches!(
+            r.kind,
+            crate::spec::ReceiverKind::Dingtalk | crate::spec::ReceiverKind::Wecom
+        ) {
+            let at = ctx.at(&["monitoring", "receivers", name, "kind"]);
+            ctx.push(
+                Diagnostic::error(
+                    "FS197",
+                    format!("receiver `{name}` is a `{}` robot, whose bridge does not run in the cluster", r.kind.as_str()),
+                )
+                .at_opt(at)
+                .with_help("on ACK, send alerts to a `webhook` or `email` receiver (a robot's own webhook service, or ACK's alert contacts)"),
+            );
+        }
+    }
 }
 
 /// Kubernetes port names are IANA service names: at most 15 lowercase

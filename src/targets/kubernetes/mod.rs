@@ -71,10 +71,9 @@ pub fn render(stack: &Stack, before: &Files) -> Files {
         if let Some(config_doc) = observe::prometheus_config(stack, cluster) {
             let path = format!("{DIR}prometheus.yml");
             let text = with_banner(&path, stack, &documents(&[config_doc]));
-            add(
-                "configmaps.yaml",
-                vec![observe::config_map(stack, cluster, &text, before)],
-            );
+            let mut maps = vec![observe::config_map(stack, cluster, &text, before)];
+            maps.extend(observe::alertmanager_config_map(stack, cluster, before));
+            add("configmaps.yaml", maps);
             files.insert(path, text);
         }
         add("rbac.yaml", observe::rbac(stack, cluster));

@@ -90,7 +90,7 @@ pub fn prometheus_config(stack: &Stack, cluster: &Cluster) -> Option<Y> {
                 ),
             ])
         });
-    Some(Y::map([
+    let mut config = Y::map([
         (
             "global",
             Y::map([
@@ -106,9 +106,53 @@ pub fn prometheus_config(stack: &Stack, cluster: &Cluster) -> Option<Y> {
             ]),
         ),
         ("rule_files", Y::seq([s("rules/*.yml")])),
-        ("scrape_configs", Y::Seq(scrape.collect())),
+    ]);
+    if let Some(port) = alertmanager_port(stack, cluster) {
+        config.push(
+            "alerting",
+            Y::map([(
+                "alertmanagers",
+                Y::seq([Y::map([(
+                    "static_configs",
+                    Y::seq([Y::map([(
+                        "targets",
+                        Y::seq([s(format!("alertmanager:{port}"))]),
+                    )])]),
+                )])]),
+            )]),
+        );
+    }
+    config.push("scrape_configs", Y::Seq(scrape.collect()));
+    Some(config)
+}
+
+/// Alertmanager's port, when it runs in the cluster (its Service has the same name).
+fn alertmanager_port(stack: &Stack, cluster: &Cluster) -> Option<u16> {
+    cluster.workload("alertmanager")?;
+    Some(stack.service("alertmanager")?.main_port()?.container)
+}
+
+/// The ConfigMap Alertmanager reads its routes and receivers from: the
+/// monitoring target's `alertmanager/alertmanager.yml`, as on a Docker host.
+pub fn alertmanager_config_map(stack: &Stack, cluster: &Cluster, before: &Files) -> Option<Y> {
+    cluster.workload("alertmanager")?;
+    let text = before.get(ALERTMANAGER_CONFIG)?;
+    Some(Y::map([
+        ("apiVersion", s("v1")),
+        ("kind", s("ConfigMap")),
+        (
+            "metadata",
+            metadata(stack, cluster, "alertmanager", "alertmanager"),
+        ),
+        (
+            "data",
+            Y::Map(vec![("alertmanager.yml".to_owned(), s(text.as_str()))]),
+        ),
     ]))
 }
+
+/// The file the monitoring target writes Alertmanager's config to.
+pub const ALERTMANAGER_CONFIG: &str = "alertmanager/alertmanager.yml";
 
 /// The ConfigMap Prometheus reads its config and rules from.
 pub fn config_map(stack: &Stack, cluster: &Cluster, config: &str, before: &Files) -> Y {

@@ -352,6 +352,14 @@ fn pod(
             )]),
         );
     }
+    if service.kind == crate::spec::Kind::Alertmanager {
+        mount(
+            "config".into(),
+            "/etc/alertmanager",
+            true,
+            Y::map([("configMap", Y::map([("name", s("alertmanager"))]))]),
+        );
+    }
     if !service.secrets.is_empty() {
         let projected = Y::map([(
             "projected",
