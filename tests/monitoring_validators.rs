@@ -72,6 +72,87 @@ fn promtool_accepts_every_prometheus_config_and_finds_its_rules() {
     }
 }
 
+/// Debian's promtool (2.42.0+ds) is built without Kubernetes service
+/// discovery: it refuses `kubernetes_sd_configs` as an unknown field. Each
+/// such block becomes an empty `static_configs`, so that promtool checks the
+/// rest (globals, relabelling, alerting, rule files) as upstream would.
+fn without_kubernetes_sd(config: &str) -> String {
+    let mut out = String::new();
+    let mut skip: Option<String> = None;
+    for line in config.lines() {
+        if let Some(indent) = &skip {
+            if line.starts_with(&format!("{indent}- ")) || line.starts_with(&format!("{indent}  "))
+            {
+                continue;
+            }
+            skip = None;
+        }
+        if line.trim() == "kubernetes_sd_configs:" {
+            let indent = line[..line.len() - line.trim_start().len()].to_owned();
+            out.push_str(&format!("{indent}static_configs:\n{indent}- targets: []\n"));
+            skip = Some(indent);
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    assert!(!out.contains("kubernetes_sd"), "{out}");
+    out
+}
+
+/// The cluster's Prometheus config (`k8s/prometheus.yml`: Kubernetes
+/// service discovery, alerting to the cluster's Alertmanager) laid out as its
+/// ConfigMap mounts it, with the rule files beside it; and a guard: a broken
+/// `alerting` section is refused.
+#[test]
+fn promtool_accepts_the_cluster_prometheus_config() {
+    let Some(promtool) = tool_on_path("promtool") else {
+        return;
+    };
+    let check = |config: &str, rules: &std::path::Path| {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("rules")).unwrap();
+        for rule in std::fs::read_dir(rules).unwrap() {
+            let rule = rule.unwrap().path();
+            std::fs::copy(
+                &rule,
+                tmp.path().join("rules").join(rule.file_name().unwrap()),
+            )
+            .unwrap();
+        }
+        std::fs::write(tmp.path().join("prometheus.yml"), config).unwrap();
+        run_tool(
+            Command::new(&promtool)
+                .args(["check", "config"])
+                .arg(tmp.path().join("prometheus.yml")),
+        )
+    };
+    let dirs = with_file("k8s/prometheus.yml");
+    assert!(!dirs.is_empty(), "no cluster Prometheus config");
+    for dir in &dirs {
+        let config = without_kubernetes_sd(
+            &std::fs::read_to_string(dir.join("k8s/prometheus.yml")).unwrap(),
+        );
+        let (ok, out) = check(&config, &dir.join("prometheus/rules"));
+        assert!(ok, "{}: {out}", dir.display());
+        assert!(
+            out.contains("SUCCESS: 1 rule files found"),
+            "{}: {out}",
+            dir.display()
+        );
+    }
+    let config = without_kubernetes_sd(
+        &std::fs::read_to_string(dirs[0].join("k8s/prometheus.yml")).unwrap(),
+    );
+    let broken = config.replace(
+        "    - targets:\n      - alertmanager:",
+        "    - targets: alertmanager:",
+    );
+    assert_ne!(broken, config, "the guard's edit applies");
+    let (ok, out) = check(&broken, &dirs[0].join("prometheus/rules"));
+    assert!(!ok, "a broken alerting section passed: {out}");
+}
+
 #[test]
 fn promtool_lints_every_rule_file() {
     let Some(promtool) = tool_on_path("promtool") else {

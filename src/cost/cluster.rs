@@ -40,7 +40,7 @@ pub struct NodeChoice {
 }
 
 /// The SKU of the managed control plane's fee: `cs.<cluster spec>`.
-pub fn fee_sku() -> String {
+fn fee_sku() -> String {
     format!("cs.{CLUSTER_SPEC}")
 }
 

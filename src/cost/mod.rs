@@ -13,7 +13,7 @@ pub mod text;
 use serde::Serialize;
 
 pub use capacity::{Budget, Capacity, Shape, budget, capacity};
-pub use cluster::{NodeChoice, NodePool, fee_sku};
+pub use cluster::{NodeChoice, NodePool};
 pub use money::Money;
 pub use prices::{Price, PriceTable};
 

@@ -11,15 +11,14 @@ use crate::spec::Spec;
 /// receiver's address outside the cluster (a webhook's URL, a mail server).
 pub(super) fn reach(spec: &Spec, stack: &Stack, running: &BTreeSet<&str>, reach: &mut Vec<Reach>) {
     if running.contains("prometheus") {
-        if let Some(am) = stack.service("alertmanager") {
-            for port in &am.ports {
-                reach.push(Reach {
-                    from: "prometheus".to_owned(),
-                    to: "alertmanager".to_owned(),
-                    port: port.container,
-                    why: Why::Alerts,
-                });
-            }
+        // The port `k8s/prometheus.yml` sends to (its `alerting` target).
+        if let Some(port) = stack.service("alertmanager").and_then(|am| am.main_port()) {
+            reach.push(Reach {
+                from: "prometheus".to_owned(),
+                to: "alertmanager".to_owned(),
+                port: port.container,
+                why: Why::Alerts,
+            });
         }
     }
     for r in crate::model::receivers::receivers(spec) {
@@ -36,7 +35,7 @@ pub(super) fn reach(spec: &Spec, stack: &Stack, running: &BTreeSet<&str>, reach:
 
 /// The name a receiver's address goes by in [`Cluster::reach`]: not a
 /// service's (a service name has no space).
-pub fn receiver_peer(receiver: &str) -> String {
+fn receiver_peer(receiver: &str) -> String {
     format!("{receiver} (receiver)")
 }
 
